@@ -71,13 +71,17 @@ static int config_handle_node(struct petrel_config *c, const char *key, const ch
 	return 0;
 }
 
+/* Debian's libinih reports no line to the handler: errors are recorded
+   here and config_load() prefixes the line ini_parse() returns. */
 static int config_handle(void *user, const char *section, const char *key,
-			 const char *value, int lineno)
+			 const char *value)
 {
 	struct config_parse *p = user;
 	struct petrel_config *c = p->config;
 	int ret = 0, level;
 
+	if (p->error[0] != '\0')
+		return 0;
 	if (strcmp(section, "node") == 0) {
 		ret = config_handle_node(c, key, value);
 	} else if (strcmp(section, "database") == 0) {
@@ -114,22 +118,20 @@ static int config_handle(void *user, const char *section, const char *key,
 		else
 			c->log_level = level;
 	} else {
-		snprintf(p->error, sizeof(p->error), "%s:%d: unknown section [%s]",
-			 c->path, lineno, section);
+		snprintf(p->error, sizeof(p->error), "unknown section [%s]", section);
 		return 0;
 	}
 	if (ret == -2)
-		snprintf(p->error, sizeof(p->error), "%s:%d: unknown key '%s' in [%s]",
-			 c->path, lineno, key, section);
+		snprintf(p->error, sizeof(p->error), "unknown key '%s' in [%s]", key, section);
 	else if (ret < 0)
-		snprintf(p->error, sizeof(p->error), "%s:%d: invalid value '%s' for %s.%s",
-			 c->path, lineno, value, section, key);
+		snprintf(p->error, sizeof(p->error), "invalid value '%s' for %s.%s",
+			 value, section, key);
 	return ret == 0;
 }
 
 int config_load(const char *path, struct petrel_config **config_r, const char **error_r)
 {
-	static char error[512];
+	static char error[1024];
 	struct config_parse p = { .config = xcalloc(1, sizeof(struct petrel_config)) };
 	struct petrel_config *c = p.config;
 	int ret;
@@ -141,9 +143,9 @@ int config_load(const char *path, struct petrel_config **config_r, const char **
 	ret = ini_parse(path, config_handle, &p);
 	if (ret < 0) {
 		snprintf(error, sizeof(error), "%s: cannot open config file", path);
-	} else if (ret > 0 || p.error[0] != '\0') {
-		snprintf(error, sizeof(error), "%s",
-			 p.error[0] != '\0' ? p.error : "config syntax error");
+	} else if (ret > 0) {
+		snprintf(error, sizeof(error), "%s:%d: %s", path, ret,
+			 p.error[0] != '\0' ? p.error : "syntax error");
 	} else if (c->db_conninfo == NULL) {
 		snprintf(error, sizeof(error), "%s: [database] conninfo is required", path);
 	} else {

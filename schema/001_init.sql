@@ -194,8 +194,8 @@ CREATE TABLE nodes (
 --   kind 'unknown'  nothing matched
 --   kind 'loop'     only loops: every path came back to a visited address
 CREATE FUNCTION petrel_resolve_rcpt(p_address text, p_delimiter text, p_max_depth int)
-RETURNS TABLE (kind text, account_id bigint, mailbox_id bigint, address text,
-               quota_bytes bigint, used_bytes bigint, status text)
+RETURNS TABLE (kind text, account_id bigint, mailbox_id bigint, domain_id bigint,
+               address text, quota_bytes bigint, used_bytes bigint, status text)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v_work     text[] := ARRAY[lower(p_address)];
@@ -215,8 +215,8 @@ DECLARE
 BEGIN
     v_domain := split_part(lower(p_address), '@', 2);
     IF NOT EXISTS (SELECT 1 FROM domains d WHERE d.name = v_domain) THEN
-        RETURN QUERY SELECT 'nodomain'::text, NULL::bigint, NULL::bigint, lower(p_address),
-                            NULL::bigint, NULL::bigint, NULL::text;
+        RETURN QUERY SELECT 'nodomain'::text, NULL::bigint, NULL::bigint, NULL::bigint,
+                            lower(p_address), NULL::bigint, NULL::bigint, NULL::text;
         RETURN;
     END IF;
     WHILE array_length(v_work, 1) > 0 AND v_depth <= p_max_depth LOOP
@@ -270,12 +270,12 @@ BEGIN
 
     IF cardinality(v_accounts) = 0 AND cardinality(v_remote) = 0 THEN
         RETURN QUERY SELECT CASE WHEN v_looped THEN 'loop' ELSE 'unknown' END,
-                            NULL::bigint, NULL::bigint, lower(p_address),
+                            NULL::bigint, NULL::bigint, NULL::bigint, lower(p_address),
                             NULL::bigint, NULL::bigint, NULL::text;
         RETURN;
     END IF;
     RETURN QUERY
-        SELECT 'account'::text, a.id, m.id, a.localpart || '@' || d.name,
+        SELECT 'account'::text, a.id, m.id, d.id, a.localpart || '@' || d.name,
                a.quota_bytes,
                (SELECT coalesce(sum(mb.bytes), 0)::bigint FROM mailboxes mb WHERE mb.account_id = a.id),
                a.status
@@ -283,7 +283,7 @@ BEGIN
           JOIN domains d ON d.id = a.domain_id
           JOIN mailboxes m ON m.account_id = a.id AND m.name = 'INBOX'
          WHERE a.id = ANY (v_accounts);
-    RETURN QUERY SELECT 'remote'::text, NULL::bigint, NULL::bigint, r,
+    RETURN QUERY SELECT 'remote'::text, NULL::bigint, NULL::bigint, NULL::bigint, r,
                         NULL::bigint, NULL::bigint, NULL::text
                    FROM unnest(v_remote) AS r;
 END $$;

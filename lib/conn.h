@@ -1,0 +1,66 @@
+/*
+ * conn.h — one client connection in a worker's libev loop: non-blocking
+ * socket, input and output buffers with limits, an inactivity timer, and
+ * TLS (implicit, or STARTTLS after the plaintext reply is flushed).
+ *
+ * A protocol session owns a conn and is told about it through three
+ * callbacks. Reading stops when the input buffer holds max_input bytes or
+ * while the session has paused input (e.g. waiting for PostgreSQL), so a
+ * client can never make the worker buffer more than that.
+ *
+ * Callbacks may call conn_free(): the conn notices it is inside a callback
+ * and frees itself once the callback returns.
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include "buffer.h"
+
+#include <ev.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct conn;
+
+struct conn_callbacks {
+	/* New bytes are in conn_input(). */
+	void (*input)(void *ctx);
+	/* The inactivity timeout expired; the owner usually writes a 421 and
+	   calls conn_close(). */
+	void (*timeout)(void *ctx);
+	/* The connection is over (peer closed, I/O or TLS error, or a
+	   conn_close() finished flushing). The owner must conn_free() it. */
+	void (*closed)(void *ctx, const char *reason);
+};
+
+/* Takes ownership of fd (made non-blocking). */
+struct conn *conn_new(struct ev_loop *loop, int fd, const struct conn_callbacks *callbacks,
+		      void *ctx);
+void conn_free(struct conn **conn);
+
+/* Begin a TLS server handshake: at once when nothing is waiting to be
+   written (implicit TLS), else right after the pending output (the STARTTLS
+   reply) is flushed. Plaintext input received after the STARTTLS command is
+   discarded — it must not be mistaken for protected input. */
+void conn_start_tls(struct conn *conn, SSL_CTX *ctx);
+bool conn_is_tls(const struct conn *conn);
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384" once the handshake is done, else NULL. */
+const char *conn_tls_description(const struct conn *conn);
+
+struct buffer *conn_input(struct conn *conn);
+void conn_set_max_input(struct conn *conn, size_t max);
+/* Stop/restart reading. Resuming delivers already-buffered TLS bytes too. */
+void conn_pause(struct conn *conn);
+void conn_resume(struct conn *conn);
+
+void conn_write(struct conn *conn, const void *data, size_t len);
+void conn_printf(struct conn *conn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+size_t conn_output_len(const struct conn *conn);
+
+/* Inactivity timeout in seconds, restarted by every read; 0 disables. */
+void conn_set_timeout(struct conn *conn, double seconds);
+/* Stop reading, flush the output, then close and report closed(). */
+void conn_close(struct conn *conn);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * net.h — socket helpers: parse "host:port" listener addresses, open
+ * listening sockets, render peer addresses.
+ */
+#ifndef NET_H
+#define NET_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+/* "0.0.0.0:25", "127.0.0.1:2525", "[::]:25", "[::1]:2525". Returns -1 with
+   *error_r set on a bad address. */
+int net_parse_address(const char *text, struct sockaddr_storage *addr_r, socklen_t *len_r,
+		      const char **error_r);
+/* A non-blocking, close-on-exec listening socket; reuseport lets every
+   worker own one socket per listener so the kernel spreads connections. */
+int net_listen(const struct sockaddr_storage *addr, socklen_t len, bool reuseport,
+	       const char **error_r);
+/* The numeric IP of an address ("192.0.2.1", "2001:db8::1"; v4-mapped v6
+   addresses as plain v4). buf must hold 46 bytes. */
+const char *net_ip_string(const struct sockaddr_storage *addr, char *buf, size_t size);
+int net_set_nonblock(int fd);
+
+#endif
