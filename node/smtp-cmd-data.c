@@ -1,0 +1,207 @@
+/*
+ * smtp-cmd-data.c — DATA and BDAT (RFC 3030 CHUNKING): the message body is
+ * read under the size limit, a Received: header is put in front, and the
+ * finished message goes to the worker's group commit. The final reply
+ * (250 with the queue id, or one reply per recipient in LMTP) is sent only
+ * once PostgreSQL has committed it.
+ */
+#include "smtp-session-private.h"
+
+#include "conn.h"
+#include "delivery.h"
+#include "log.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Where decoded bytes go once a message is over the limit: counted, dropped. */
+static unsigned char smtp_discard[SMTP_INPUT_MAX + 2];
+
+static const char *smtp_protocol_name(const struct smtp_session *s, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", s->tx->utf8 ? "UTF8" : "",
+		 s->lmtp ? "LMTP" : s->esmtp ? (s->tx->utf8 ? "SMTP" : "ESMTP") : "SMTP",
+		 conn_is_tls(s->conn) ? "S" : "");
+	return buf;
+}
+
+/* RFC 5321 4.4 trace header; "for" names the recipient only when it is one. */
+static void smtp_body_begin(struct smtp_session *s)
+{
+	struct smtp_transaction *tx = s->tx;
+	const char *tls = conn_tls_description(s->conn);
+	char date[64], proto[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	buffer_printf(&tx->body, "Received: from %s ([%s])\r\n", s->helo, s->ws.ip);
+	if (tls != NULL)
+		buffer_printf(&tx->body, "\t(using %s)\r\n", tls);
+	buffer_printf(&tx->body, "\tby %s (Petrel) with %s id %s", smtp_hostname(s),
+		      smtp_protocol_name(s, proto, sizeof(proto)), tx->queue_id);
+	if (tx->rcpt_count == 1)
+		buffer_printf(&tx->body, "\r\n\tfor <%s>", tx->rcpts[0]);
+	buffer_printf(&tx->body, "; %s\r\n", date);
+	tx->body_started = true;
+}
+
+void smtp_cmd_data(struct smtp_session *s, struct smtp_command *cmd)
+{
+	if (cmd->arg[0] != '\0') {
+		smtp_reply(s, "501 5.5.4 Syntax: DATA");
+		return;
+	}
+	smtp_body_begin(s);
+	smtp_data_decoder_init(&s->decoder);
+	smtp_set_state(s, SMTP_STATE_DATA);
+	smtp_reply(s, "354 End data with <CR><LF>.<CR><LF>");
+}
+
+static void smtp_body_stored(void *ctx, const char *error)
+{
+	struct smtp_session *s = smtp_session_from_ticket(ctx);
+	struct smtp_transaction *tx;
+
+	if (s == NULL)
+		return;
+	tx = s->tx;
+	if (error == NULL)
+		log_info("smtp", s->ws.id_str, "event=stored queue_id=%s size=%zu rcpts=%u "
+			 "mailboxes=%u", tx->queue_id, tx->body_size, tx->rcpt_count,
+			 tx->target_count);
+	for (unsigned int i = 0; i < (s->lmtp ? tx->rcpt_count : 1); i++) {
+		const char *rcpt = s->lmtp ? tx->rcpts[i] : NULL;
+
+		if (error != NULL)
+			smtp_reply(s, "451 4.3.0 %s%s%sError: temporary storage failure, try again",
+				   rcpt != NULL ? "<" : "", rcpt != NULL ? rcpt : "",
+				   rcpt != NULL ? "> " : "");
+		else
+			smtp_reply(s, "250 2.0.0 %s%s%sOk: queued as %s", rcpt != NULL ? "<" : "",
+				   rcpt != NULL ? rcpt : "", rcpt != NULL ? "> " : "", tx->queue_id);
+	}
+	smtp_transaction_reset(s);
+	smtp_wait_end(s);
+	smtp_session_process(s);
+}
+
+static struct store_message *smtp_body_to_message(struct smtp_session *s)
+{
+	struct smtp_transaction *tx = s->tx;
+	struct store_message *msg = xcalloc(1, sizeof(*msg));
+
+	memcpy(msg->queue_id, tx->queue_id, sizeof(msg->queue_id));
+	msg->node_id = s->worker->config->node_id;
+	msg->protocol = s->lmtp ? "lmtp" : "smtp";
+	snprintf(msg->client_ip, sizeof(msg->client_ip), "%s", s->ws.ip);
+	msg->helo = xstrdup(s->helo);
+	msg->mail_from = xstrdup(tx->mail_from);
+	msg->recipients = xmalloc(sizeof(char *) * tx->rcpt_count);
+	for (unsigned int i = 0; i < tx->rcpt_count; i++)
+		msg->recipients[i] = xstrdup(tx->rcpts[i]);
+	msg->recipient_count = tx->rcpt_count;
+	msg->account_ids = xmalloc(sizeof(int64_t) * tx->target_count);
+	msg->mailbox_ids = xmalloc(sizeof(int64_t) * tx->target_count);
+	memcpy(msg->account_ids, tx->account_ids, sizeof(int64_t) * tx->target_count);
+	memcpy(msg->mailbox_ids, tx->mailbox_ids, sizeof(int64_t) * tx->target_count);
+	msg->target_count = tx->target_count;
+	msg->raw = buffer_steal(&tx->body, &msg->size);
+	store_message_prepare(msg);
+	return msg;
+}
+
+static void smtp_body_end(struct smtp_session *s)
+{
+	struct smtp_transaction *tx = s->tx;
+
+	if (tx->too_big) {
+		log_info("smtp", s->ws.id_str, "event=rejected queue_id=%s reason=too_big size=%zu",
+			 tx->queue_id, tx->body_size);
+		smtp_reply(s, "552 5.3.4 Error: message file too big");
+		smtp_transaction_reset(s);
+		return;
+	}
+	smtp_wait_begin(s);
+	delivery_submit(s->worker->delivery, smtp_body_to_message(s), smtp_body_stored,
+			session_ticket_new(&s->ws));
+}
+
+/* Account for len received bytes that are at dest (inside tx->body unless
+   the message is already over the limit). */
+static void smtp_body_received(struct smtp_session *s, size_t len)
+{
+	struct smtp_transaction *tx = s->tx;
+
+	tx->body_size += len;
+	if (tx->too_big)
+		return;
+	buffer_commit(&tx->body, len);
+	if (tx->body_size > (size_t)smtp_setting(s, "message_size_limit")) {
+		tx->too_big = true;
+		buffer_consume(&tx->body, buffer_len(&tx->body));   /* free it now */
+	}
+}
+
+static unsigned char *smtp_body_dest(struct smtp_session *s, size_t len)
+{
+	return s->tx->too_big ? smtp_discard : buffer_reserve(&s->tx->body, len);
+}
+
+static void smtp_bdat_chunk_done(struct smtp_session *s)
+{
+	if (s->bdat_last) {
+		smtp_body_end(s);
+	} else if (s->tx->too_big) {
+		smtp_reply(s, "552 5.3.4 Error: message file too big");
+		smtp_transaction_reset(s);
+	} else {
+		smtp_set_state(s, SMTP_STATE_CHUNKING);
+		smtp_reply(s, "250 2.0.0 %zu octets received", s->tx->body_size);
+	}
+}
+
+void smtp_cmd_bdat(struct smtp_session *s, struct smtp_command *cmd)
+{
+	if (!s->tx->body_started)
+		smtp_body_begin(s);
+	s->bdat_left = cmd->bdat_size;
+	s->bdat_last = cmd->bdat_last;
+	smtp_set_state(s, SMTP_STATE_BDAT);
+	if (s->bdat_left == 0)
+		smtp_bdat_chunk_done(s);
+}
+
+bool smtp_data_input(struct smtp_session *s)
+{
+	struct buffer *in = conn_input(s->conn);
+	size_t avail = buffer_len(in);
+
+	if (s->state == SMTP_STATE_BDAT) {
+		size_t n = avail < s->bdat_left ? avail : s->bdat_left;
+
+		memcpy(smtp_body_dest(s, n), buffer_data(in), n);
+		smtp_body_received(s, n);
+		buffer_consume(in, n);
+		s->bdat_left -= n;
+		if (s->bdat_left > 0)
+			return false;
+		smtp_bdat_chunk_done(s);
+		return !s->waiting;
+	}
+
+	size_t out_len, consumed;
+	int ret = smtp_data_decode(&s->decoder, buffer_data(in), avail,
+				   smtp_body_dest(s, avail + 2), &out_len, &consumed);
+
+	smtp_body_received(s, out_len);
+	buffer_consume(in, consumed);
+	if (ret == 0)
+		return false;
+	smtp_body_end(s);
+	return !s->waiting;
+}

@@ -1,0 +1,62 @@
+/*
+ * smtp-cmd-helo.c — EHLO, HELO, LHLO (greeting and capabilities) and
+ * STARTTLS (RFC 3207).
+ */
+#include "smtp-session-private.h"
+
+#include "conn.h"
+#include "log.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SMTP_HELO_MAX 255
+
+void smtp_cmd_helo(struct smtp_session *s, struct smtp_command *cmd)
+{
+	const char *verb = cmd->verb == SMTP_VERB_HELO ? "HELO" :
+			   cmd->verb == SMTP_VERB_EHLO ? "EHLO" : "LHLO";
+
+	if (cmd->arg[0] == '\0' || strlen(cmd->arg) > SMTP_HELO_MAX) {
+		smtp_reply(s, "501 5.5.4 Syntax: %s hostname", verb);
+		return;
+	}
+	smtp_transaction_free(&s->tx);
+	free(s->helo);
+	s->helo = xstrdup(cmd->arg);
+	s->esmtp = cmd->verb != SMTP_VERB_HELO;
+	smtp_set_state(s, SMTP_STATE_READY);
+	log_debug("smtp", s->ws.id_str, "event=helo name=\"%s\"", s->helo);
+	if (!s->esmtp) {
+		smtp_reply(s, "250 %s", smtp_hostname(s));
+		return;
+	}
+	conn_printf(s->conn, "250-%s\r\n250-PIPELINING\r\n250-SIZE %lld\r\n"
+		    "250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n%s"
+		    "250 CHUNKING\r\n", smtp_hostname(s), smtp_setting(s, "message_size_limit"),
+		    s->worker->tls != NULL && !conn_is_tls(s->conn) ? "250-STARTTLS\r\n" : "");
+}
+
+void smtp_cmd_starttls(struct smtp_session *s, struct smtp_command *cmd)
+{
+	if (s->worker->tls == NULL) {
+		smtp_reply(s, "454 4.7.0 TLS not available");
+		return;
+	}
+	if (conn_is_tls(s->conn)) {
+		smtp_reply(s, "554 5.5.1 Error: TLS already active");
+		return;
+	}
+	if (cmd->arg[0] != '\0') {
+		smtp_reply(s, "501 5.5.4 Syntax: STARTTLS");
+		return;
+	}
+	smtp_reply(s, "220 2.0.0 Ready to start TLS");
+	/* RFC 3207: forget everything learned before the handshake */
+	conn_start_tls(s->conn, s->worker->tls);
+	free(s->helo);
+	s->helo = NULL;
+	s->esmtp = false;
+	smtp_set_state(s, SMTP_STATE_HELO);
+}

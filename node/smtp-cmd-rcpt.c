@@ -1,0 +1,193 @@
+/*
+ * smtp-cmd-rcpt.c — RCPT TO: the recipient is resolved in PostgreSQL
+ * (accounts, aliases, sub-addresses, catch-alls) while the session waits,
+ * then accepted with its target mailboxes or refused with the reason.
+ * VRFY, when enabled, asks the same question.
+ */
+#include "smtp-session-private.h"
+
+#include "log.h"
+#include "settings.h"
+#include "store-rcpt.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+static void smtp_rcpt_lookup(struct smtp_session *s, const char *address,
+			     store_rcpt_callback_t *callback)
+{
+	const struct settings_cache *settings = s->worker->settings;
+
+	smtp_wait_begin(s);
+	store_rcpt_resolve(s->worker->pool, address,
+			   settings_get(settings, "recipient_delimiter", 0, 0),
+			   (int)settings_get_number(settings, "alias_max_depth", 0, 0),
+			   callback, session_ticket_new(&s->ws));
+}
+
+static void smtp_rcpt_add_target(struct smtp_transaction *tx, const struct store_rcpt_target *t)
+{
+	for (unsigned int i = 0; i < tx->target_count; i++) {
+		if (tx->mailbox_ids[i] == t->mailbox_id && tx->account_ids[i] == t->account_id)
+			return;
+	}
+	if (tx->target_count == tx->target_alloc) {
+		tx->target_alloc = tx->target_alloc == 0 ? 4 : tx->target_alloc * 2;
+		tx->account_ids = xrealloc(tx->account_ids, tx->target_alloc * sizeof(int64_t));
+		tx->mailbox_ids = xrealloc(tx->mailbox_ids, tx->target_alloc * sizeof(int64_t));
+	}
+	tx->account_ids[tx->target_count] = t->account_id;
+	tx->mailbox_ids[tx->target_count++] = t->mailbox_id;
+}
+
+/* The refusal for a resolved recipient, or NULL when it can be accepted. */
+static const char *smtp_rcpt_refusal(struct smtp_session *s, const struct store_rcpt_target *t,
+				     unsigned int count, char *buf, size_t size)
+{
+	const char *addr = s->tx->pending_rcpt;
+
+	switch (t[0].kind) {
+	case STORE_RCPT_NODOMAIN:
+		snprintf(buf, size, "554 5.7.1 <%s>: Relay access denied", addr);
+		return buf;
+	case STORE_RCPT_UNKNOWN:
+		snprintf(buf, size, "550 5.1.1 <%s>: Recipient address rejected: User unknown", addr);
+		return buf;
+	case STORE_RCPT_LOOP:
+		snprintf(buf, size, "550 5.4.6 <%s>: Alias expansion loop", addr);
+		return buf;
+	default:
+		break;
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		if (t[i].kind == STORE_RCPT_REMOTE) {
+			/* Accepting would strand the remote copies: no outbound queue yet. */
+			snprintf(buf, size, "451 4.3.0 <%s>: Forwarding to remote address <%s> "
+				 "is not available", addr, t[i].address);
+			return buf;
+		}
+		uint64_t need = s->tx->declared_size;
+
+		if (t[i].quota_bytes > 0 &&
+		    (t[i].used_bytes >= t[i].quota_bytes ||
+		     (uint64_t)t[i].used_bytes + need > (uint64_t)t[i].quota_bytes)) {
+			bool permanent = settings_get_bool(s->worker->settings,
+							   "quota_exceeded_permanent",
+							   t[i].domain_id, t[i].account_id);
+
+			snprintf(buf, size, "%s <%s>: Mailbox full",
+				 permanent ? "552 5.2.2" : "452 4.2.2", addr);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static void smtp_rcpt_resolved(void *ctx, const struct store_rcpt_target *targets,
+			       unsigned int count, const char *error)
+{
+	struct smtp_session *s = smtp_session_from_ticket(ctx);
+	struct smtp_transaction *tx;
+	char buf[700];
+	const char *refusal;
+
+	if (s == NULL)
+		return;
+	tx = s->tx;
+	if (error != NULL || count == 0) {
+		log_error("smtp", s->ws.id_str, "event=rcpt_lookup_failed error=\"%s\"",
+			  error != NULL ? error : "no rows");
+		smtp_reply(s, "451 4.3.0 <%s>: Temporary lookup failure", tx->pending_rcpt);
+	} else if ((refusal = smtp_rcpt_refusal(s, targets, count, buf, sizeof(buf))) != NULL) {
+		log_info("smtp", s->ws.id_str, "event=rcpt_rejected to=<%s> reply=\"%s\"",
+			 tx->pending_rcpt, refusal);
+		smtp_reply(s, "%s", refusal);
+	} else {
+		for (unsigned int i = 0; i < count; i++)
+			smtp_rcpt_add_target(tx, &targets[i]);
+		tx->rcpts = xrealloc(tx->rcpts, (tx->rcpt_count + 1) * sizeof(char *));
+		tx->rcpts[tx->rcpt_count++] = tx->pending_rcpt;
+		tx->pending_rcpt = NULL;
+		smtp_set_state(s, SMTP_STATE_RCPT);
+		smtp_reply(s, "250 2.1.5 Ok");
+	}
+	free(tx->pending_rcpt);
+	tx->pending_rcpt = NULL;
+	smtp_wait_end(s);
+	smtp_session_process(s);
+}
+
+/* RFC 5321 4.5.1: <Postmaster> without a domain must be accepted. */
+static const char *smtp_rcpt_path(struct smtp_session *s, const char *path, char *buf,
+				  size_t size)
+{
+	if (strcasecmp(path, "postmaster") != 0)
+		return path;
+	snprintf(buf, size, "postmaster@%s", smtp_hostname(s));
+	return buf;
+}
+
+void smtp_cmd_rcpt(struct smtp_session *s, struct smtp_command *cmd)
+{
+	struct smtp_transaction *tx = s->tx;
+	char address[512], postmaster[300];
+	const char *error;
+
+	if (cmd->path == NULL) {
+		smtp_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
+		return;
+	}
+	if (cmd->param_count > 0) {
+		smtp_reply(s, "555 5.5.4 Unsupported RCPT parameter");
+		return;
+	}
+	if (tx->rcpt_count >= smtp_setting(s, "smtp_max_recipients")) {
+		smtp_reply(s, "452 4.5.3 Error: too many recipients");
+		return;
+	}
+	if (smtp_address_normalize(smtp_rcpt_path(s, cmd->path, postmaster, sizeof(postmaster)),
+				   tx->utf8, false, false, address, sizeof(address), &error) < 0) {
+		smtp_reply(s, "%s", error);
+		return;
+	}
+	tx->pending_rcpt = xstrdup(address);
+	smtp_rcpt_lookup(s, address, smtp_rcpt_resolved);
+}
+
+static void smtp_vrfy_resolved(void *ctx, const struct store_rcpt_target *targets,
+			       unsigned int count, const char *error)
+{
+	struct smtp_session *s = smtp_session_from_ticket(ctx);
+
+	if (s == NULL)
+		return;
+	if (error != NULL || count == 0)
+		smtp_reply(s, "451 4.3.0 Temporary lookup failure");
+	else if (targets[0].kind == STORE_RCPT_ACCOUNT)
+		smtp_reply(s, "250 2.1.5 <%s>", targets[0].address);
+	else
+		smtp_reply(s, "550 5.1.1 User unknown");
+	smtp_wait_end(s);
+	smtp_session_process(s);
+}
+
+void smtp_cmd_vrfy(struct smtp_session *s, struct smtp_command *cmd)
+{
+	char address[512];
+	const char *error;
+
+	if (!settings_get_bool(s->worker->settings, "smtp_vrfy_enabled", 0, 0)) {
+		/* No address harvesting: RFC 5321 3.5.3's non-committal answer. */
+		smtp_reply(s, "252 2.5.2 Cannot VRFY user, but will accept message and attempt "
+			   "delivery");
+		return;
+	}
+	if (smtp_address_normalize(cmd->arg, true, false, false, address, sizeof(address),
+				   &error) < 0) {
+		smtp_reply(s, "501 5.1.3 Syntax: VRFY user@domain");
+		return;
+	}
+	smtp_rcpt_lookup(s, address, smtp_vrfy_resolved);
+}
