@@ -77,6 +77,20 @@ CREATE TRIGGER domain_settings_cleanup AFTER DELETE ON domains
 CREATE TRIGGER account_settings_cleanup AFTER DELETE ON accounts
     FOR EACH ROW EXECUTE FUNCTION petrel_settings_cleanup('account');
 
+-- Nodes cache recipient lookups; any change to the directory tables tells
+-- every node to forget them.
+CREATE FUNCTION petrel_directory_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('petrel_directory', '');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER domains_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON domains
+    FOR EACH STATEMENT EXECUTE FUNCTION petrel_directory_notify();
+CREATE TRIGGER accounts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION petrel_directory_notify();
+CREATE TRIGGER aliases_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON aliases
+    FOR EACH STATEMENT EXECUTE FUNCTION petrel_directory_notify();
+
 -- UIDVALIDITY values: unique per mailbox incarnation, seeded with the epoch
 -- so a recreated database never reuses a value a client may have cached.
 CREATE SEQUENCE mailbox_uidvalidity_seq MAXVALUE 4294967295;

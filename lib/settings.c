@@ -1,0 +1,432 @@
+/*
+ * settings.c — the registry of cluster-wide settings, value parsing and the
+ * in-memory cache of rows from the `settings` table (see settings.h).
+ *
+ * The registry is a sorted static array searched with bsearch(). The cache is
+ * a chained hash table keyed by (scope, scope_id, name) that grows as rows
+ * are added; a node clears and refills it whenever the table changes.
+ */
+#include "settings.h"
+
+#include "log.h"
+#include "xalloc.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SETTING_STRING_MAX_LEN 1024
+
+/* Sorted by name: settings_find() relies on it. */
+static const struct setting_def settings_registry[] = {
+	{ "alias_max_depth", SETTING_INT, "10", 1, 100,
+	  "How many levels of aliases are expanded for one recipient before the "
+	  "expansion is treated as a loop" },
+	{ "delivery_batch_max", SETTING_INT, "256", 1, 10000,
+	  "Most messages a node commits in one transaction when it groups "
+	  "deliveries" },
+	{ "message_size_limit", SETTING_SIZE, "30M", 1024, 1LL << 30,
+	  "Largest message accepted, in bytes (SIZE announced in EHLO)" },
+	{ "quota_exceeded_permanent", SETTING_BOOL, "no", 0, 1,
+	  "Reject a recipient over quota with 552 5.2.2 instead of the "
+	  "temporary 452 4.2.2" },
+	{ "recipient_cache_size", SETTING_INT, "10000", 1, 10000000,
+	  "Recipient lookups a worker remembers (a full cache starts over)" },
+	{ "recipient_cache_ttl", SETTING_DURATION, "30s", 0, 3600,
+	  "How long a worker reuses a recipient lookup; any change to domains, "
+	  "accounts or aliases empties every node's cache at once; 0 disables" },
+	{ "recipient_delimiter", SETTING_STRING, "+", 0, 0,
+	  "Separator of sub-addresses (user+ext@domain delivers to "
+	  "user@domain); empty disables sub-addressing" },
+	{ "smtp_command_timeout", SETTING_DURATION, "5m", 1, 3600,
+	  "How long an SMTP client may stay silent between commands" },
+	{ "smtp_data_timeout", SETTING_DURATION, "3m", 1, 3600,
+	  "How long an SMTP client may stay silent while sending DATA or BDAT" },
+	{ "smtp_hard_error_limit", SETTING_INT, "20", 1, 1000,
+	  "Errors in one SMTP session before the server answers 421 and "
+	  "disconnects" },
+	{ "smtp_hostname", SETTING_STRING, "", 0, 0,
+	  "Name in the SMTP banner and EHLO reply; empty uses the node's "
+	  "hostname from its bootstrap file" },
+	{ "smtp_max_commands", SETTING_INT, "10000", 1, 1000000,
+	  "Commands accepted in one SMTP session" },
+	{ "smtp_max_connections_per_ip", SETTING_INT, "50", 0, 100000,
+	  "Concurrent SMTP connections from one client address; 0 is unlimited" },
+	{ "smtp_max_line_length", SETTING_INT, "1000", 512, 65536,
+	  "Longest SMTP command line accepted; longer lines get 500 5.5.2" },
+	{ "smtp_max_recipients", SETTING_INT, "100", 1, 100000,
+	  "Recipients accepted for one message" },
+	{ "smtp_session_timeout", SETTING_DURATION, "1h", 1, 86400,
+	  "Total time one SMTP session may last" },
+	{ "smtp_vrfy_enabled", SETTING_BOOL, "no", 0, 1,
+	  "Let SMTP clients check addresses with VRFY" },
+};
+
+#define SETTINGS_COUNT (sizeof(settings_registry) / sizeof(settings_registry[0]))
+
+static const char *const settings_scope_names[] = { "server", "domain", "account" };
+
+struct settings_row {
+	struct settings_row *next;
+	enum setting_scope scope;
+	int64_t scope_id;
+	char *name;
+	char *value;
+	bool invalid_logged;
+};
+
+struct settings_cache {
+	struct settings_row **buckets;
+	size_t bucket_count;
+	size_t row_count;
+};
+
+static int settings_def_cmp(const void *key, const void *member)
+{
+	const struct setting_def *def = member;
+
+	return strcmp(key, def->name);
+}
+
+const struct setting_def *settings_find(const char *name)
+{
+	return bsearch(name, settings_registry, SETTINGS_COUNT,
+		       sizeof(settings_registry[0]), settings_def_cmp);
+}
+
+const struct setting_def *settings_all(size_t *count_r)
+{
+	*count_r = SETTINGS_COUNT;
+	return settings_registry;
+}
+
+const char *settings_scope_name(enum setting_scope scope)
+{
+	return settings_scope_names[scope];
+}
+
+int settings_scope_parse(const char *name)
+{
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(name, settings_scope_names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static int settings_parse_bool(const char *value, long long *value_r)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*value_r = 1;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*value_r = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Multiplier of a unit suffix ("" = 1); 0 when the suffix is not valid. */
+static long long settings_unit(enum setting_type type, const char *suffix)
+{
+	if (*suffix == '\0')
+		return 1;
+	if (type == SETTING_SIZE) {
+		const char *units = "KMG";
+		const char *unit = strchr(units, toupper((unsigned char)*suffix));
+		long long mult = 1;
+
+		if (unit != NULL) {
+			for (const char *u = units; u <= unit; u++)
+				mult *= 1024;
+			suffix++;
+		}
+		if (*suffix == 'b' || *suffix == 'B')
+			suffix++;
+		return *suffix == '\0' ? mult : 0;
+	}
+	if (type == SETTING_DURATION && suffix[1] == '\0') {
+		switch (tolower((unsigned char)*suffix)) {
+		case 's': return 1;
+		case 'm': return 60;
+		case 'h': return 3600;
+		case 'd': return 86400;
+		}
+	}
+	return 0;
+}
+
+/* Parse without checking bounds. */
+static int settings_parse_raw(const struct setting_def *def, const char *value,
+			      long long *value_r)
+{
+	long long n, mult;
+	char *end;
+
+	if (def->type == SETTING_BOOL)
+		return settings_parse_bool(value, value_r);
+	if (def->type == SETTING_STRING)
+		return -1;
+	if (!isdigit((unsigned char)value[0]) &&
+	    !(def->type == SETTING_INT && value[0] == '-' && isdigit((unsigned char)value[1])))
+		return -1;
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	if (errno != 0)
+		return -1;
+	mult = def->type == SETTING_INT ? (*end == '\0' ? 1 : 0) : settings_unit(def->type, end);
+	if (mult == 0 || n > LLONG_MAX / mult)
+		return -1;
+	*value_r = n * mult;
+	return 0;
+}
+
+int settings_parse_number(const struct setting_def *def, const char *value, long long *value_r)
+{
+	long long n;
+
+	if (settings_parse_raw(def, value, &n) < 0)
+		return -1;
+	if (def->type != SETTING_BOOL && (n < def->min || n > def->max))
+		return -1;
+	*value_r = n;
+	return 0;
+}
+
+static const char *settings_type_expectation(enum setting_type type)
+{
+	switch (type) {
+	case SETTING_BOOL:
+		return "yes or no (also true/false, on/off, 1/0)";
+	case SETTING_INT:
+		return "an integer";
+	case SETTING_SIZE:
+		return "a size in bytes, optionally with a K, M or G suffix";
+	case SETTING_DURATION:
+		return "a duration in seconds, optionally with an s, m, h or d suffix";
+	case SETTING_STRING:
+		break;
+	}
+	return "text without control characters";
+}
+
+static int settings_validate_string(const struct setting_def *def, const char *value,
+				    char *error, size_t error_size)
+{
+	size_t len = strlen(value);
+
+	if (len > SETTING_STRING_MAX_LEN) {
+		snprintf(error, error_size, "%s is limited to %d bytes",
+			 def->name, SETTING_STRING_MAX_LEN);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f) {
+			snprintf(error, error_size, "%s expects %s", def->name,
+				 settings_type_expectation(def->type));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int settings_validate(const struct setting_def *def, const char *value, const char **error_r)
+{
+	static char error[256];
+	static const char *const units[] = {
+		[SETTING_INT] = "", [SETTING_SIZE] = " bytes", [SETTING_DURATION] = " seconds",
+	};
+	long long n;
+
+	if (def->type == SETTING_STRING) {
+		if (settings_validate_string(def, value, error, sizeof(error)) == 0)
+			return 0;
+	} else if (settings_parse_raw(def, value, &n) < 0) {
+		snprintf(error, sizeof(error), "invalid value '%.64s' for %s: expected %s",
+			 value, def->name, settings_type_expectation(def->type));
+	} else if (def->type != SETTING_BOOL && (n < def->min || n > def->max)) {
+		snprintf(error, sizeof(error), "%s must be between %lld and %lld%s",
+			 def->name, def->min, def->max, units[def->type]);
+	} else {
+		return 0;
+	}
+	*error_r = error;
+	return -1;
+}
+
+/* ---- cache ---- */
+
+static size_t settings_row_hash(enum setting_scope scope, int64_t scope_id, const char *name)
+{
+	uint64_t h = 14695981039346656037ULL;   /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	h = (h ^ (uint64_t)scope) * 1099511628211ULL;
+	h = (h ^ (uint64_t)scope_id) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+struct settings_cache *settings_cache_new(void)
+{
+	struct settings_cache *cache = xcalloc(1, sizeof(*cache));
+
+	cache->bucket_count = 64;
+	cache->buckets = xcalloc(cache->bucket_count, sizeof(*cache->buckets));
+	return cache;
+}
+
+void settings_cache_clear(struct settings_cache *cache)
+{
+	for (size_t i = 0; i < cache->bucket_count; i++) {
+		struct settings_row *row = cache->buckets[i], *next;
+
+		for (; row != NULL; row = next) {
+			next = row->next;
+			free(row->name);
+			free(row->value);
+			free(row);
+		}
+		cache->buckets[i] = NULL;
+	}
+	cache->row_count = 0;
+}
+
+void settings_cache_free(struct settings_cache **cache)
+{
+	if (*cache == NULL)
+		return;
+	settings_cache_clear(*cache);
+	free((*cache)->buckets);
+	free(*cache);
+	*cache = NULL;
+}
+
+static struct settings_row *settings_cache_lookup(const struct settings_cache *cache,
+						  enum setting_scope scope, int64_t scope_id,
+						  const char *name)
+{
+	size_t bucket = settings_row_hash(scope, scope_id, name) % cache->bucket_count;
+
+	for (struct settings_row *row = cache->buckets[bucket]; row != NULL; row = row->next) {
+		if (row->scope == scope && row->scope_id == scope_id &&
+		    strcmp(row->name, name) == 0)
+			return row;
+	}
+	return NULL;
+}
+
+static void settings_cache_grow(struct settings_cache *cache)
+{
+	size_t new_count = cache->bucket_count * 4;
+	struct settings_row **buckets = xcalloc(new_count, sizeof(*buckets));
+
+	for (size_t i = 0; i < cache->bucket_count; i++) {
+		struct settings_row *row = cache->buckets[i], *next;
+
+		for (; row != NULL; row = next) {
+			size_t b = settings_row_hash(row->scope, row->scope_id, row->name) % new_count;
+
+			next = row->next;
+			row->next = buckets[b];
+			buckets[b] = row;
+		}
+	}
+	free(cache->buckets);
+	cache->buckets = buckets;
+	cache->bucket_count = new_count;
+}
+
+void settings_cache_put(struct settings_cache *cache, enum setting_scope scope,
+			int64_t scope_id, const char *name, const char *value)
+{
+	struct settings_row *row = settings_cache_lookup(cache, scope, scope_id, name);
+	size_t bucket;
+
+	if (row != NULL) {
+		free(row->value);
+		row->value = xstrdup(value);
+		row->invalid_logged = false;
+		return;
+	}
+	if (cache->row_count >= cache->bucket_count * 2)
+		settings_cache_grow(cache);
+	row = xcalloc(1, sizeof(*row));
+	row->scope = scope;
+	row->scope_id = scope_id;
+	row->name = xstrdup(name);
+	row->value = xstrdup(value);
+	bucket = settings_row_hash(scope, scope_id, name) % cache->bucket_count;
+	row->next = cache->buckets[bucket];
+	cache->buckets[bucket] = row;
+	cache->row_count++;
+}
+
+/* The row that decides the effective value, or NULL for the default. */
+static struct settings_row *settings_cache_effective(const struct settings_cache *cache,
+						     const char *name, int64_t domain_id,
+						     int64_t account_id)
+{
+	struct settings_row *row = NULL;
+
+	if (account_id > 0)
+		row = settings_cache_lookup(cache, SETTING_SCOPE_ACCOUNT, account_id, name);
+	if (row == NULL && domain_id > 0)
+		row = settings_cache_lookup(cache, SETTING_SCOPE_DOMAIN, domain_id, name);
+	if (row == NULL)
+		row = settings_cache_lookup(cache, SETTING_SCOPE_SERVER, 0, name);
+	return row;
+}
+
+const char *settings_get(const struct settings_cache *cache, const char *name,
+			 int64_t domain_id, int64_t account_id)
+{
+	const struct setting_def *def = settings_find(name);
+	struct settings_row *row;
+
+	assert(def != NULL);
+	row = settings_cache_effective(cache, name, domain_id, account_id);
+	return row != NULL ? row->value : def->default_value;
+}
+
+long long settings_get_number(const struct settings_cache *cache, const char *name,
+			      int64_t domain_id, int64_t account_id)
+{
+	const struct setting_def *def = settings_find(name);
+	struct settings_row *row;
+	long long n;
+	int ret;
+
+	assert(def != NULL && def->type != SETTING_STRING);
+	row = settings_cache_effective(cache, name, domain_id, account_id);
+	if (row != NULL && settings_parse_number(def, row->value, &n) == 0)
+		return n;
+	if (row != NULL && !row->invalid_logged) {
+		log_warning("settings", NULL,
+			    "event=invalid_setting name=%s scope=%s scope_id=%lld value='%s' "
+			    "using=default", name, settings_scope_name(row->scope),
+			    (long long)row->scope_id, row->value);
+		row->invalid_logged = true;
+	}
+	ret = settings_parse_number(def, def->default_value, &n);
+	assert(ret == 0);
+	(void)ret;
+	return n;
+}
+
+bool settings_get_bool(const struct settings_cache *cache, const char *name,
+		       int64_t domain_id, int64_t account_id)
+{
+	return settings_get_number(cache, name, domain_id, account_id) != 0;
+}
