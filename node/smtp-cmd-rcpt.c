@@ -7,6 +7,7 @@
 #include "smtp-session-private.h"
 
 #include "log.h"
+#include "rcpt-cache.h"
 #include "settings.h"
 #include "store-rcpt.h"
 #include "xalloc.h"
@@ -85,17 +86,14 @@ static const char *smtp_rcpt_refusal(struct smtp_session *s, const struct store_
 	return NULL;
 }
 
-static void smtp_rcpt_resolved(void *ctx, const struct store_rcpt_target *targets,
-			       unsigned int count, const char *error)
+/* Answer the pending RCPT from its lookup result. */
+static void smtp_rcpt_decide(struct smtp_session *s, const struct store_rcpt_target *targets,
+			     unsigned int count, const char *error)
 {
-	struct smtp_session *s = smtp_session_from_ticket(ctx);
-	struct smtp_transaction *tx;
+	struct smtp_transaction *tx = s->tx;
 	char buf[700];
 	const char *refusal;
 
-	if (s == NULL)
-		return;
-	tx = s->tx;
 	if (error != NULL || count == 0) {
 		log_error("smtp", s->ws.id_str, "event=rcpt_lookup_failed error=\"%s\"",
 			  error != NULL ? error : "no rows");
@@ -115,6 +113,20 @@ static void smtp_rcpt_resolved(void *ctx, const struct store_rcpt_target *target
 	}
 	free(tx->pending_rcpt);
 	tx->pending_rcpt = NULL;
+}
+
+static void smtp_rcpt_resolved(void *ctx, const struct store_rcpt_target *targets,
+			       unsigned int count, const char *error)
+{
+	struct smtp_session *s = smtp_session_from_ticket(ctx);
+
+	if (s == NULL)
+		return;
+	if (error == NULL && count > 0)
+		rcpt_cache_put(s->worker->rcpt_cache, s->tx->pending_rcpt, targets, count,
+			       ev_now(s->worker->loop),
+			       smtp_setting(s, "recipient_cache_size"));
+	smtp_rcpt_decide(s, targets, count, error);
 	smtp_wait_end(s);
 	smtp_session_process(s);
 }
@@ -133,6 +145,8 @@ void smtp_cmd_rcpt(struct smtp_session *s, struct smtp_command *cmd)
 {
 	struct smtp_transaction *tx = s->tx;
 	char address[512], postmaster[300];
+	const struct store_rcpt_target *cached;
+	unsigned int count;
 	const char *error;
 
 	if (cmd->path == NULL) {
@@ -153,7 +167,12 @@ void smtp_cmd_rcpt(struct smtp_session *s, struct smtp_command *cmd)
 		return;
 	}
 	tx->pending_rcpt = xstrdup(address);
-	smtp_rcpt_lookup(s, address, smtp_rcpt_resolved);
+	cached = rcpt_cache_get(s->worker->rcpt_cache, address, ev_now(s->worker->loop),
+				smtp_setting(s, "recipient_cache_ttl"), &count);
+	if (cached != NULL)
+		smtp_rcpt_decide(s, cached, count, NULL);
+	else
+		smtp_rcpt_lookup(s, address, smtp_rcpt_resolved);
 }
 
 static void smtp_vrfy_resolved(void *ctx, const struct store_rcpt_target *targets,

@@ -13,6 +13,7 @@
 #include "node-shm.h"
 #include "pg-listen.h"
 #include "pg-pool.h"
+#include "rcpt-cache.h"
 #include "settings.h"
 #include "smtp-session.h"
 #include "store-nodes.h"
@@ -178,10 +179,14 @@ static void worker_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 static void worker_settings_loaded(void *ctx, const char *error)
 {
+	struct worker *w = ctx;
+
 	if (error != NULL) {
 		log_warning("worker", NULL, "event=settings_load_failed error=\"%s\"", error);
 		return;
 	}
+	/* lookups depend on settings (recipient_delimiter, alias_max_depth) */
+	rcpt_cache_clear(w->rcpt_cache);
 	log_debug("worker", NULL, "event=settings_loaded");
 }
 
@@ -190,6 +195,8 @@ static void worker_notify(void *ctx, const char *channel, const char *payload)
 	struct worker *w = ctx;
 
 	/* channel NULL: (re)connected — changes may have been missed */
+	if (channel == NULL || strcmp(channel, RCPT_CACHE_CHANNEL) == 0)
+		rcpt_cache_clear(w->rcpt_cache);
 	if (channel == NULL || strcmp(channel, STORE_SETTINGS_CHANNEL) == 0)
 		store_settings_load(w->pool, w->settings, worker_settings_loaded, w);
 }
@@ -307,10 +314,13 @@ static void worker_sigterm_cb(struct ev_loop *loop, ev_signal *sig, int revents)
 
 static void worker_init(struct worker *w, const struct listeners *listeners)
 {
-	static const char *const channels[] = { STORE_SETTINGS_CHANNEL, NULL };
+	static const char *const channels[] = {
+		STORE_SETTINGS_CHANNEL, RCPT_CACHE_CHANNEL, NULL
+	};
 
 	w->sessions = idmap_new();
 	w->settings = settings_cache_new();
+	w->rcpt_cache = rcpt_cache_new();
 	if (getrandom(&w->random_state, sizeof(w->random_state), 0) < 0 || w->random_state == 0)
 		w->random_state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
 	w->pool = pg_pool_new(w->loop, w->config->db_conninfo, w->config->db_pool_size, "pool");
@@ -346,6 +356,7 @@ static void worker_deinit(struct worker *w)
 	pg_listener_free(&w->listener);
 	pg_pool_free(&w->pool);
 	settings_cache_free(&w->settings);
+	rcpt_cache_free(&w->rcpt_cache);
 	idmap_free(&w->sessions);
 	if (w->tls != NULL)
 		SSL_CTX_free(w->tls);

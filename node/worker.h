@@ -47,6 +47,7 @@ struct worker {
 	struct pg_listener *listener;
 	struct settings_cache *settings;
 	struct delivery *delivery;
+	struct rcpt_cache *rcpt_cache;
 	SSL_CTX *tls;             /* NULL when [tls] is not configured */
 	struct idmap *sessions;
 	uint64_t next_session_id;
