@@ -234,7 +234,7 @@ static const struct ctl_command *ctl_command_find(char **words, int count, const
 static int ctl_command_check(const struct ctl_command *c, const struct ctl_context *ctx,
 			     const char **error_r)
 {
-	static char error[256];
+	static char error[512];
 	unsigned int allowed = c->options | CTL_GLOBAL_OPTIONS;
 
 	if (ctx->arg_count < c->min_args ||

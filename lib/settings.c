@@ -405,7 +405,7 @@ long long settings_get_number(const struct settings_cache *cache, const char *na
 {
 	const struct setting_def *def = settings_find(name);
 	struct settings_row *row;
-	long long n;
+	long long n = 0;
 	int ret;
 
 	assert(def != NULL && def->type != SETTING_STRING);
