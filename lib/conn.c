@@ -349,15 +349,18 @@ static void conn_read_ready(struct conn *conn)
 	size_t got = 0;
 
 	while (!conn->finished && buffer_len(&conn->in) < conn->max_input) {
-		unsigned char *dest = buffer_reserve(&conn->in, CONN_READ_CHUNK);
+		/* never more than max_input buffered: sessions size scratch space by it */
+		size_t room = conn->max_input - buffer_len(&conn->in);
+		size_t want = room < CONN_READ_CHUNK ? room : CONN_READ_CHUNK;
+		unsigned char *dest = buffer_reserve(&conn->in, want);
 		ssize_t ret;
 
 		if (conn->tls == TLS_HANDSHAKE || conn->tls == TLS_OPEN) {
-			ret = conn_tls_read(conn, dest, CONN_READ_CHUNK);
+			ret = conn_tls_read(conn, dest, want);
 			if (ret <= 0)
 				break;
 		} else {
-			ret = read(conn->fd, dest, CONN_READ_CHUNK);
+			ret = read(conn->fd, dest, want);
 			if (ret < 0 && (errno == EAGAIN || errno == EINTR))
 				break;
 			if (ret <= 0) {
@@ -367,7 +370,7 @@ static void conn_read_ready(struct conn *conn)
 		}
 		buffer_commit(&conn->in, ret);
 		got += ret;
-		if (conn->tls == TLS_NONE && (size_t)ret < CONN_READ_CHUNK)
+		if (conn->tls == TLS_NONE && (size_t)ret < want)
 			break;
 	}
 	if (buffer_len(&conn->in) == 0)
