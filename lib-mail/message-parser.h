@@ -26,7 +26,9 @@ struct message_meta {
 	char *body;               /* non-extensible form (FETCH BODY) */
 	bool sent_date_valid;
 	time_t sent_date;         /* Date: header as UTC seconds */
-	/* Header values unfolded, RFC 2047 decoded to UTF-8; "" when absent. */
+	/* Header values unfolded, RFC 2047 decoded to UTF-8; "" when absent.
+	   message_id, in_reply_to and references are structured fields and are
+	   only unfolded, not RFC 2047 decoded. */
 	char *subject;
 	char *from;
 	char *to;
@@ -41,8 +43,10 @@ struct message_meta {
 	char *sort_cc;
 };
 
-/* Parse size bytes of message. All strings in *meta_r are allocated and
-   NUL-free (NUL bytes in input are replaced); free with message_meta_free(). */
+/* Parse size bytes of message. All strings in *meta_r are allocated, valid
+   UTF-8 and NUL-free (NUL bytes and invalid 8-bit bytes in the input become
+   U+FFFD), so they fit PostgreSQL text columns; free with
+   message_meta_free(). */
 void message_parse(const unsigned char *data, size_t size, struct message_meta *meta_r);
 void message_meta_free(struct message_meta *meta);
 

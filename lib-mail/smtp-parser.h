@@ -33,6 +33,11 @@ enum smtp_verb {
 };
 
 #define SMTP_MAX_PARAMS 16
+/* RFC 5321 4.5.3.1: local part 64, domain 255, path (with <>) 256 octets. */
+#define SMTP_LOCAL_PART_MAX 64
+#define SMTP_DOMAIN_MAX 255
+#define SMTP_PATH_MAX 256
+#define SMTP_BDAT_SIZE_MAX 9223372036854775807ULL   /* 2^63 - 1 */
 
 struct smtp_param {
 	char *keyword;        /* upper-cased in place */
@@ -56,7 +61,14 @@ struct smtp_command {
  * pointers in *cmd_r point into line. Returns 0 when parsed (an unknown verb
  * is not an error here: verb is SMTP_VERB_UNKNOWN); -1 on a syntax error with
  * *error_r the full reply, e.g. "501 5.5.4 Syntax: MAIL FROM:<address>".
- * A NUL byte or a non-UTF-8 byte sequence in the line is a syntax error.
+ * A NUL byte, a control character other than TAB, or a non-UTF-8 byte
+ * sequence in the line is "500 5.5.2 Invalid characters in command".
+ *
+ * line[len] must be writable (it is where the CR was, or the string's NUL):
+ * it is set to NUL. For MAIL and RCPT the line is split in place, so arg is
+ * then only "FROM:" / "TO:" and path/params carry the rest. DATA, RSET, QUIT
+ * and STARTTLS take no argument; HELO/EHLO/LHLO, VRFY, EXPN and AUTH need one.
+ * A BDAT chunk size is at most SMTP_BDAT_SIZE_MAX.
  */
 int smtp_command_parse(char *line, size_t len, struct smtp_command *cmd_r,
 		       const char **error_r);
@@ -72,14 +84,20 @@ bool smtp_command_param(const struct smtp_command *cmd, const char *keyword,
  * a quoted local part unquoted when it is a valid dot-atom, kept quoted
  * otherwise. Non-ASCII is accepted only when utf8 is true (SMTPUTF8) and must
  * be valid UTF-8. An empty path ("" from <>) is valid only when
- * allow_empty. Returns 0, or -1 with *error_r a full reply such as
- * "501 5.1.3 Bad recipient address syntax" (is_sender picks 5.1.7 wording).
+ * allow_empty. A recipient "postmaster" without domain (any case, RFC 5321
+ * 4.5.1) is valid and comes out as "postmaster". '%' and '!' are ordinary
+ * local-part characters. The canonical form is never longer than path, so
+ * out_size >= SMTP_PATH_MAX always suffices. Returns 0, or -1 with *error_r a
+ * full reply such as "501 5.1.3 Bad recipient address syntax" (is_sender
+ * picks 5.1.7 wording); too long: "501 5.1.3 Recipient address too long";
+ * 8-bit without utf8: "553 5.6.7 Non-ASCII address requires SMTPUTF8".
  */
 int smtp_address_normalize(const char *path, bool utf8, bool allow_empty, bool is_sender,
 			   char *out, size_t out_size, const char **error_r);
 
-/* Split a canonical address at its last '@' into pointers into buf (which is
-   modified). Returns -1 when there is no '@'. */
+/* Split a canonical address at its last '@' (the one before an address
+   literal's '[') into pointers into address, which is modified. Returns -1
+   when there is no '@'. */
 int smtp_address_split(char *address, char **local_r, char **domain_r);
 
 #endif

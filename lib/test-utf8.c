@@ -1,35 +1,45 @@
-/* Unit tests for utf8.c */
+/* Unit tests for utf8.c: validation edges and repair. */
 #include "test-common.h"
+#include "strbuf.h"
 #include "utf8.h"
 
 #include <stdlib.h>
 
-static void test_utf8_valid(void)
+static bool valid(const char *s)
 {
-	test_assert(utf8_valid((const unsigned char *)"plain", 5));
-	test_assert(utf8_valid((const unsigned char *)"\xc3\xa9t\xc3\xa9", 6));
-	test_assert(utf8_valid((const unsigned char *)"\xf0\x9f\x93\xa7", 4));
-	test_assert(!utf8_valid((const unsigned char *)"\xe9t\xe9", 3));       /* latin-1 */
-	test_assert(!utf8_valid((const unsigned char *)"\xc0\xaf", 2));        /* overlong */
-	test_assert(!utf8_valid((const unsigned char *)"\xed\xa0\x80", 3));    /* surrogate */
-	test_assert(!utf8_valid((const unsigned char *)"\xf4\x90\x80\x80", 4));/* > U+10FFFF */
-	test_assert(!utf8_valid((const unsigned char *)"\xe2\x82", 2));        /* truncated */
+	return utf8_is_valid((const unsigned char *)s, strlen(s));
 }
 
-static void test_utf8_repair(void)
+static void test_utf8_valid(void)
 {
-	char *s = utf8_repair("caf\xe9 ok \xc3\xa9");
+	test_assert(valid("plain"));
+	test_assert(valid("\xc3\xa9t\xc3\xa9"));
+	test_assert(valid("\xf0\x9f\x93\xa7"));
+	test_assert(!valid("\xe9t\xe9"));            /* latin-1 */
+	test_assert(!valid("\xc0\xaf"));             /* overlong */
+	test_assert(!valid("\xe0\x80\xaf"));         /* overlong, 3 bytes */
+	test_assert(!valid("\xed\xa0\x80"));         /* surrogate */
+	test_assert(!valid("\xf4\x90\x80\x80"));     /* > U+10FFFF */
+	test_assert(!valid("\xe2\x82"));             /* truncated */
+}
 
-	test_assert_str(s, "caf\xef\xbf\xbd ok \xc3\xa9");
-	free(s);
-	s = utf8_repair("");
-	test_assert_str(s, "");
-	free(s);
+static void test_utf8_sanitize(void)
+{
+	struct strbuf buf = STRBUF_INIT;
+	const char in[] = "caf\xe9 ok \xc3\xa9";
+
+	utf8_append_sanitized(&buf, (const unsigned char *)in, sizeof(in) - 1);
+	test_assert_str(strbuf_cstr(&buf), "caf\xef\xbf\xbd ok \xc3\xa9");
+	strbuf_free(&buf);
+	utf8_append_codepoint(&buf, 0x1F4E7);
+	utf8_append_codepoint(&buf, 0xD800);
+	test_assert_str(strbuf_cstr(&buf), "\xf0\x9f\x93\xa7\xef\xbf\xbd");
+	strbuf_free(&buf);
 }
 
 int main(void)
 {
 	test_run("utf8_valid", test_utf8_valid);
-	test_run("utf8_repair", test_utf8_repair);
+	test_run("utf8_sanitize", test_utf8_sanitize);
 	return test_end();
 }

@@ -5,6 +5,7 @@
  */
 #include "store-delivery.h"
 
+#include "strbuf.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -75,17 +76,21 @@ static void store_param_sent_date(struct pg_request *req, const struct message_m
 	pg_request_param_text(req, text);
 }
 
-/* Text parameters derived from message bytes: repaired when not UTF-8. */
+/* Text parameters derived from message bytes. The parsers already produce
+   valid UTF-8; repairing here keeps one bad value from failing a whole
+   batch should that ever break. */
 static void store_param_utf8(struct pg_request *req, const char *text)
 {
-	if (utf8_valid((const unsigned char *)text, strlen(text))) {
-		pg_request_param_text(req, text);
-	} else {
-		char *fixed = utf8_repair(text);
+	size_t len = strlen(text);
+	struct strbuf fixed = STRBUF_INIT;
 
-		pg_request_param_text(req, fixed);
-		free(fixed);
+	if (utf8_is_valid((const unsigned char *)text, len)) {
+		pg_request_param_text(req, text);
+		return;
 	}
+	utf8_append_sanitized(&fixed, (const unsigned char *)text, len);
+	pg_request_param_text(req, strbuf_cstr(&fixed));
+	strbuf_free(&fixed);
 }
 
 void store_delivery_add(struct pg_request *req, const struct store_message *msg)
