@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 static void smtp_rcpt_lookup(struct smtp_session *s, const char *address,
@@ -194,8 +195,9 @@ static void smtp_vrfy_resolved(void *ctx, const struct store_rcpt_target *target
 
 void smtp_cmd_vrfy(struct smtp_session *s, struct smtp_command *cmd)
 {
-	char address[512];
+	char address[512], path[512];
 	const char *error;
+	size_t len = strlen(cmd->arg);
 
 	if (!settings_get_bool(s->worker->settings, "smtp_vrfy_enabled", 0, 0)) {
 		/* No address harvesting: RFC 5321 3.5.3's non-committal answer. */
@@ -203,7 +205,12 @@ void smtp_cmd_vrfy(struct smtp_session *s, struct smtp_command *cmd)
 			   "delivery");
 		return;
 	}
-	if (smtp_address_normalize(cmd->arg, true, false, false, address, sizeof(address),
+	/* VRFY takes "user@domain" or "<user@domain>" */
+	if (len >= 2 && cmd->arg[0] == '<' && cmd->arg[len - 1] == '>')
+		snprintf(path, sizeof(path), "%.*s", (int)(len - 2), cmd->arg + 1);
+	else
+		snprintf(path, sizeof(path), "%s", cmd->arg);
+	if (smtp_address_normalize(path, true, false, false, address, sizeof(address),
 				   &error) < 0) {
 		smtp_reply(s, "501 5.1.3 Syntax: VRFY user@domain");
 		return;
