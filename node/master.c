@@ -4,7 +4,8 @@
  * Signals are blocked and collected with sigtimedwait() once a second, so
  * every state change happens in straight-line code. A worker that dies is
  * started again at once, or after a growing delay (up to 5 s) when it keeps
- * dying young, and its shared counters are cleared first.
+ * failing by itself right after starting, and its shared counters are
+ * cleared first.
  */
 #include "master.h"
 
@@ -112,6 +113,19 @@ static void master_spawn(struct master *m, unsigned int index)
 	log_info("master", NULL, "event=worker_started worker=%u pid=%d", index, (int)pid);
 }
 
+/* A worker that failed on its own soon after starting (bad certificate,
+   a crash) would fail again at once: such deaths back off. A worker killed
+   from outside (SIGKILL by an operator or the OOM killer) is restarted at
+   once, since its listening socket's queue waits for it. */
+static bool master_crash_loop(const struct master_slot *slot, int status)
+{
+	bool crashed = WIFEXITED(status) ||
+		       (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL &&
+			WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGINT);
+
+	return crashed && master_now() - slot->started < MASTER_YOUNG_DEATH_SECS;
+}
+
 static void master_reap(struct master *m)
 {
 	int status;
@@ -133,7 +147,7 @@ static void master_reap(struct master *m)
 					 i, (int)pid, WEXITSTATUS(status));
 			if (m->draining)
 				break;
-			if (master_now() - slot->started < MASTER_YOUNG_DEATH_SECS)
+			if (master_crash_loop(slot, status))
 				slot->delay = slot->delay == 0 ? 0.1 : slot->delay * 2;
 			else
 				slot->delay = 0;
