@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Queue timeout while no connection works at all (seconds). */
+#define PG_POOL_DOWN_TIMEOUT 5.0
+
 struct pg_stmt {
 	const char *sql;
 	unsigned int first_param;
@@ -431,8 +434,11 @@ static void pg_pool_queue_check_cb(struct ev_loop *loop, ev_timer *w, int revent
 {
 	struct pg_pool *pool = w->data;
 	ev_tstamp now = ev_now(loop);
+	/* With no connection up the database is down: answer callers soon. */
+	double timeout = pg_pool_connected(pool) == 0 && pool->queue_timeout > PG_POOL_DOWN_TIMEOUT ?
+			 PG_POOL_DOWN_TIMEOUT : pool->queue_timeout;
 
-	while (pool->head != NULL && now - pool->head->queued_at > pool->queue_timeout) {
+	while (pool->head != NULL && now - pool->head->queued_at > timeout) {
 		struct pg_request *req = pool->head;
 
 		pool->head = req->next;

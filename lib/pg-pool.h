@@ -13,7 +13,8 @@
  * work: libpq tries each host). A request whose connection breaks before its
  * Sync result arrives fails with an error: its outcome is unknown, and the
  * caller must not claim success. Requests queued longer than the queue
- * timeout while no connection works fail too, so sessions get an answer.
+ * timeout (30 s; 5 s while no connection works at all) fail too, so
+ * sessions get an answer.
  *
  * Callbacks run from the loop, never from inside pg_pool_submit(). Results
  * are valid only during the callback.

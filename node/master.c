@@ -12,6 +12,7 @@
 #include "listeners.h"
 #include "log.h"
 #include "node-shm.h"
+#include "tls.h"
 #include "worker.h"
 #include "xalloc.h"
 
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -94,6 +96,8 @@ static void master_spawn(struct master *m, unsigned int index)
 	struct master_slot *slot = &m->slots[index];
 	pid_t pid;
 
+	pid_t master_pid = getpid();
+
 	node_shm_reset_worker(m->shm, index);
 	pid = fork();
 	if (pid < 0) {
@@ -103,6 +107,10 @@ static void master_spawn(struct master *m, unsigned int index)
 		return;
 	}
 	if (pid == 0) {
+		/* a worker never outlives its master (SIGKILL, OOM killer): it drains */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != master_pid)
+			_exit(1);
 		sigprocmask(SIG_UNBLOCK, &m->signals, NULL);
 		listeners_close_others(&m->listeners, index);
 		_exit(worker_run(m->config, index, &m->listeners, m->shm, m->started));
@@ -166,6 +174,31 @@ static void master_signal_workers(struct master *m, int sig)
 	}
 }
 
+/* Workers load the certificate themselves; checking it here first turns a
+   missing or mismatched file into a clear start (or reload) error instead
+   of workers failing in a loop. */
+static int master_check_tls(const struct petrel_config *config)
+{
+	const char *error;
+	SSL_CTX *ctx;
+
+	if (config->tls_cert == NULL && config->tls_key == NULL)
+		return 0;
+	if (config->tls_cert == NULL || config->tls_key == NULL) {
+		log_error("master", NULL, "event=tls_invalid config=%s error=\"[tls] needs both "
+			  "cert and key\"", config->path);
+		return -1;
+	}
+	ctx = tls_server_ctx_new(config->tls_cert, config->tls_key, &error);
+	if (ctx == NULL) {
+		log_error("master", NULL, "event=tls_invalid config=%s error=\"%s\"", config->path,
+			  error);
+		return -1;
+	}
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
 static void master_reload(struct master *m)
 {
 	struct petrel_config *config;
@@ -174,6 +207,10 @@ static void master_reload(struct master *m)
 	sd_notify(0, "RELOADING=1");
 	if (config_load(m->config->path, &config, &error) < 0) {
 		log_error("master", NULL, "event=reload_failed error=\"%s\"", error);
+	} else if (master_check_tls(config) < 0) {
+		log_error("master", NULL, "event=reload_failed error=\"TLS certificate or key "
+			  "unusable; keeping the old ones\"");
+		config_free(&config);
 	} else {
 		for (int kind = 0; kind < LISTENER_COUNT; kind++) {
 			const char *a = m->config->listen[kind], *b = config->listen[kind];
@@ -200,6 +237,9 @@ static void master_start_drain(struct master *m)
 	sd_notify(0, "STOPPING=1");
 	log_info("master", NULL, "event=draining timeout=%us", m->config->drain_timeout_secs);
 	master_signal_workers(m, SIGTERM);
+	/* The workers close their copies too: new connections are refused
+	   instead of waiting unanswered in a backlog nobody reads. */
+	listeners_close_others(&m->listeners, -1);
 }
 
 static bool master_any_running(const struct master *m)
@@ -261,8 +301,11 @@ int master_run(struct petrel_config *config)
 	sigprocmask(SIG_BLOCK, &m.signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (master_check_tls(config) < 0)
+		return 1;
 	if (listeners_open(config, &m.listeners, &error) < 0) {
-		log_error("master", NULL, "event=start_failed error=\"%s\"", error);
+		log_error("master", NULL, "event=start_failed config=%s error=\"%s\"",
+			  config->path, error);
 		return 1;
 	}
 	if (master_drop_privileges(config->user) < 0)

@@ -76,6 +76,7 @@ struct smtp_session {
 	struct smtp_data_decoder decoder;
 	uint64_t bdat_left;
 	bool bdat_last;
+	uint64_t bdat_discard;       /* bytes of a refused BDAT chunk still to skip */
 };
 
 struct smtp_command_def {

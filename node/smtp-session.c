@@ -186,10 +186,14 @@ static void smtp_execute(struct smtp_session *s, char *line, size_t len)
 
 		if (def->verb != cmd.verb)
 			continue;
-		if ((def->states & SMTP_STATE_BIT(s->state)) == 0)
-			smtp_reply(s, "%s", smtp_wrong_state(s, cmd.verb));
-		else
+		if ((def->states & SMTP_STATE_BIT(s->state)) != 0) {
 			def->proceed(s, &cmd);
+			return;
+		}
+		smtp_reply(s, "%s", smtp_wrong_state(s, cmd.verb));
+		/* RFC 3030: the chunk follows anyway; it must never be read as commands */
+		if (cmd.verb == SMTP_VERB_BDAT)
+			s->bdat_discard = cmd.bdat_size;
 		return;
 	}
 	smtp_reply(s, "502 5.5.1 Error: command not implemented");
@@ -245,6 +249,14 @@ void smtp_session_process(struct smtp_session *s)
 		}
 		if (buffer_len(conn_input(s->conn)) == 0)
 			return;
+		if (s->bdat_discard > 0) {
+			struct buffer *in = conn_input(s->conn);
+			size_t n = buffer_len(in) < s->bdat_discard ? buffer_len(in) : s->bdat_discard;
+
+			buffer_consume(in, n);
+			s->bdat_discard -= n;
+			continue;
+		}
 		if (s->state == SMTP_STATE_DATA || s->state == SMTP_STATE_BDAT) {
 			if (!smtp_data_input(s))
 				return;

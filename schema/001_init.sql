@@ -304,15 +304,16 @@ END $$;
 
 -- Lock the mailbox rows a delivery batch will touch, in one global order, so
 -- concurrent batches from several workers and nodes never deadlock.
+-- (count(*) makes the locking subquery run to the end; ORDER BY under FOR
+-- UPDATE locks rows in sorted order.) Returns how many rows it locked.
 CREATE FUNCTION petrel_lock_mailboxes(p_account_ids bigint[], p_mailbox_ids bigint[])
-RETURNS void LANGUAGE sql AS $$
-    SELECT NULL FROM (
+RETURNS bigint LANGUAGE sql AS $$
+    SELECT count(*) FROM (
         SELECT 1 FROM mailboxes m
           JOIN unnest(p_account_ids, p_mailbox_ids) AS t(a, b)
             ON m.account_id = t.a AND m.id = t.b
          ORDER BY m.account_id, m.id
-           FOR UPDATE OF m) AS locked
-     LIMIT 0;
+           FOR UPDATE OF m) AS locked;
 $$;
 
 -- Store one accepted message: the content once (deduplicated by hash), one
