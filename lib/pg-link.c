@@ -171,6 +171,18 @@ void pg_link_want(struct pg_link *link, bool read, bool write)
 		pg_link_watch(link, (read ? EV_READ : 0) | (write ? EV_WRITE : 0));
 }
 
+int pg_link_flush(struct pg_link *link)
+{
+	int flushed = PQflush(link->pg);
+
+	if (flushed < 0) {
+		pg_link_reset(link, PQerrorMessage(link->pg));
+		return -1;
+	}
+	pg_link_want(link, true, flushed == 1);
+	return 0;
+}
+
 void pg_link_reset(struct pg_link *link, const char *error)
 {
 	pg_link_fail(link, error);

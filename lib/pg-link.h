@@ -33,6 +33,10 @@ void pg_link_free(struct pg_link **link);
 PGconn *pg_link_conn(const struct pg_link *link);
 /* Which readiness to report while connected. */
 void pg_link_want(struct pg_link *link, bool read, bool write);
+/* Send what libpq has buffered, then watch for reading (and for writing
+   while output remains). Returns -1 when the connection broke (it has been
+   reset). */
+int pg_link_flush(struct pg_link *link);
 /* Drop a broken connection: reports lost(error) and schedules a reconnect. */
 void pg_link_reset(struct pg_link *link, const char *error);
 

@@ -57,17 +57,9 @@ static void pg_listener_read(struct pg_listener *l)
 static void pg_listener_io(void *ctx, int revents)
 {
 	struct pg_listener *l = ctx;
-	PGconn *pg = pg_link_conn(l->link);
 
-	if ((revents & EV_WRITE) != 0) {
-		int flushed = PQflush(pg);
-
-		if (flushed < 0) {
-			pg_link_reset(l->link, PQerrorMessage(pg));
-			return;
-		}
-		pg_link_want(l->link, true, flushed == 1);
-	}
+	if ((revents & EV_WRITE) != 0 && pg_link_flush(l->link) < 0)
+		return;
 	if ((revents & EV_READ) != 0)
 		pg_listener_read(l);
 }
@@ -82,7 +74,7 @@ static void pg_listener_connected(void *ctx)
 		pg_link_reset(l->link, PQerrorMessage(pg));
 		return;
 	}
-	pg_link_want(l->link, true, PQflush(pg) == 1);
+	pg_link_flush(l->link);
 }
 
 static void pg_listener_lost(void *ctx, const char *error)

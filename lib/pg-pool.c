@@ -43,6 +43,7 @@ struct pg_request {
 	unsigned int nparams, params_alloc;
 	PGresult **results;
 	ev_tstamp queued_at;
+	bool partly_sent;           /* a send failed after bytes may have left */
 };
 
 struct pg_pool_conn {
@@ -241,16 +242,23 @@ static bool pg_conn_send(struct pg_pool_conn *pc, struct pg_request *req)
 				      req->formats + st->first_param, 0) == 0)
 			return false;
 	}
-	if (PQpipelineSync(pg) == 0)
+	if (PQpipelineSync(pg) == 0) {
+		req->partly_sent = true;    /* the Sync may have left: outcome unknown */
 		return false;
+	}
 	req->results = xcalloc(req->nstmts, sizeof(*req->results));
 	pc->req = req;
 	pc->result_idx = 0;
 	pc->stmt_has_result = false;
+	/* not pg_link_flush(): a failure here is handled by the caller, which
+	   must not run callbacks from inside pg_pool_submit() */
 	int flushed = PQflush(pg);
 
-	if (flushed < 0)
+	if (flushed < 0) {
+		pc->req = NULL;
+		req->partly_sent = true;
 		return false;
+	}
 	pg_link_want(pc->link, true, flushed == 1);
 	return true;
 }
@@ -316,15 +324,8 @@ static void pg_conn_io(void *ctx, int revents)
 	struct pg_pool_conn *pc = ctx;
 	PGconn *pg = pg_link_conn(pc->link);
 
-	if ((revents & EV_WRITE) != 0) {
-		int flushed = PQflush(pg);
-
-		if (flushed < 0) {
-			pg_link_reset(pc->link, PQerrorMessage(pg));
-			return;
-		}
-		pg_link_want(pc->link, true, flushed == 1);
-	}
+	if ((revents & EV_WRITE) != 0 && pg_link_flush(pc->link) < 0)
+		return;
 	if ((revents & EV_READ) != 0) {
 		if (pc->req == NULL) {
 			/* nothing expected: an error report or a closed socket */
@@ -397,7 +398,7 @@ static void pg_pool_deferred_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 		pool->failed = req->next;
 		pg_request_finish(req, req->results == NULL ? "database unavailable" :
-				  "request could not be sent", true);
+				  "request could not be sent", !req->partly_sent);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include "xalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 bool listeners_supported(enum listener_kind kind)
@@ -43,8 +44,7 @@ int listeners_open(const struct petrel_config *config, struct listeners *listene
 		if (net_parse_address(addr_text, &addr, &len, &err) < 0) {
 			snprintf(error, sizeof(error), "listener %s: %s",
 				 config_listener_name(kind), err);
-			*error_r = error;
-			return -1;
+			goto fail;
 		}
 		for (unsigned int w = 0; w < workers; w++) {
 			int fd = net_listen(&addr, len, true, &err);
@@ -52,8 +52,7 @@ int listeners_open(const struct petrel_config *config, struct listeners *listene
 			if (fd < 0) {
 				snprintf(error, sizeof(error), "listener %s on %s: %s",
 					 config_listener_name(kind), addr_text, err);
-				*error_r = error;
-				return -1;
+				goto fail;
 			}
 			listeners_r->fds[w * LISTENER_COUNT + kind] = fd;
 		}
@@ -61,6 +60,12 @@ int listeners_open(const struct petrel_config *config, struct listeners *listene
 			 config_listener_name(kind), addr_text);
 	}
 	return 0;
+fail:
+	listeners_close_others(listeners_r, -1);
+	free(listeners_r->fds);
+	listeners_r->fds = NULL;
+	*error_r = error;
+	return -1;
 }
 
 int listeners_fd(const struct listeners *listeners, unsigned int worker,

@@ -308,8 +308,11 @@ int master_run(struct petrel_config *config)
 			  config->path, error);
 		return 1;
 	}
-	if (master_drop_privileges(config->user) < 0)
+	if (master_drop_privileges(config->user) < 0) {
+		listeners_close_others(&m.listeners, -1);
+		free(m.listeners.fds);
 		return 1;
+	}
 	m.shm = node_shm_create(config->workers);
 	m.slots = xcalloc(config->workers, sizeof(*m.slots));
 	for (unsigned int i = 0; i < config->workers; i++)
