@@ -167,10 +167,6 @@ static void smtp_execute(struct smtp_session *s, char *line, size_t len)
 		smtp_close_421(s, "4.7.0", "Error: too many commands");
 		return;
 	}
-	if (ev_now(s->worker->loop) - s->started > smtp_setting(s, "smtp_session_timeout")) {
-		smtp_close_421(s, "4.4.2", "Error: session time limit exceeded");
-		return;
-	}
 	if (smtp_command_parse(line, len, &cmd, &error) < 0) {
 		smtp_reply(s, "%s", error);
 		return;
@@ -249,6 +245,11 @@ void smtp_session_process(struct smtp_session *s)
 		}
 		if (buffer_len(conn_input(s->conn)) == 0)
 			return;
+		/* checked on every input, so a client trickling DATA is bounded too */
+		if (ev_now(s->worker->loop) - s->started > smtp_setting(s, "smtp_session_timeout")) {
+			smtp_close_421(s, "4.4.2", "Error: session time limit exceeded");
+			return;
+		}
 		if (s->bdat_discard > 0) {
 			struct buffer *in = conn_input(s->conn);
 			size_t n = buffer_len(in) < s->bdat_discard ? buffer_len(in) : s->bdat_discard;

@@ -266,6 +266,34 @@ def test_client_stops_mid_data(pg, node, mail_setup):
     still_serves(pg, node)
 
 
+def test_session_time_limit_bounds_a_trickling_client(pg, node, mail_setup, settings):
+    # Each byte restarts the data timeout; the total session limit still ends it.
+    settings.set("smtp_session_timeout", "3s")
+    msg = h.make_message(subject="trickle")
+    token = msg.split(b"X-Petrel-Token: ")[1].split(b"\r\n")[0].decode()
+    with h.RawClient(node.port("smtp")) as c:
+        c.ehlo()
+        assert c.cmd("MAIL FROM:<s@remote.test>").code == 250
+        assert c.cmd("RCPT TO:<user@example.test>").code == 250
+        assert c.cmd("DATA").code == 354
+        started = time.monotonic()
+        replies = []
+        for i in range(40):                      # at most 20 s of trickling
+            try:
+                c.send(msg[i:i + 1])
+            except OSError:
+                break
+            replies = read_all_replies(c, timeout=0.5)
+            if replies:
+                break
+        elapsed = time.monotonic() - started
+        assert replies and replies[0] is not None, replies
+        assert (replies[0].code, replies[0].enhanced) == (421, "4.4.2"), replies
+        assert elapsed <= 10, f"closed after {elapsed:.1f}s with smtp_session_timeout=3s"
+    nothing_stored(pg, token)
+    still_serves(pg, node)
+
+
 def test_command_timeout(pg, node, mail_setup, settings):
     settings.set("smtp_command_timeout", "2s")
     with h.RawClient(node.port("smtp")) as c:
