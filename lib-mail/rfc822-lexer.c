@@ -105,11 +105,18 @@ bool rfc822_read_quoted(struct rfc822_lexer *lex, struct strbuf *dest)
 	return false;
 }
 
-bool rfc822_read_atom(struct rfc822_lexer *lex, bool dots, struct strbuf *dest)
+static bool rfc822_is_dot_atext(unsigned char c)
+{
+	return c == '.' || rfc822_is_atext(c);
+}
+
+/* Read the longest run of bytes accepted by is_ok; false when empty. */
+static bool rfc822_read_run(struct rfc822_lexer *lex, bool (*is_ok)(unsigned char c),
+			    struct strbuf *dest)
 {
 	const unsigned char *start = lex->p;
 
-	while (lex->p < lex->end && (rfc822_is_atext(*lex->p) || (dots && *lex->p == '.')))
+	while (lex->p < lex->end && is_ok(*lex->p))
 		lex->p++;
 	if (lex->p == start)
 		return false;
@@ -118,17 +125,14 @@ bool rfc822_read_atom(struct rfc822_lexer *lex, bool dots, struct strbuf *dest)
 	return true;
 }
 
+bool rfc822_read_atom(struct rfc822_lexer *lex, bool dots, struct strbuf *dest)
+{
+	return rfc822_read_run(lex, dots ? rfc822_is_dot_atext : rfc822_is_atext, dest);
+}
+
 bool rfc822_read_token(struct rfc822_lexer *lex, struct strbuf *dest)
 {
-	const unsigned char *start = lex->p;
-
-	while (lex->p < lex->end && rfc822_is_token_char(*lex->p))
-		lex->p++;
-	if (lex->p == start)
-		return false;
-	if (dest != NULL)
-		strbuf_append_n(dest, start, (size_t)(lex->p - start));
-	return true;
+	return rfc822_read_run(lex, rfc822_is_token_char, dest);
 }
 
 bool rfc822_read_domain_literal(struct rfc822_lexer *lex, struct strbuf *dest)
