@@ -65,7 +65,7 @@ def postgres_pids(pg):
     return [int(p) for p in out]
 
 
-def setup(tmp):
+def start_petrel(tmp):
     pg = Postgres(tmp / "pg")
     node = Node(pg, tmp / "node", workers=os.cpu_count() or 2, listeners=("smtp",),
                 tls=False, log_level="warning")
@@ -133,7 +133,7 @@ def idle_memory(node, count):
 
 def run(messages=20000, sessions=20, size=4096, idle=2000):
     with tempfile.TemporaryDirectory(prefix="petrel-bench-") as tmp:
-        pg, node = setup(Path(tmp))
+        pg, node = start_petrel(Path(tmp))
         try:
             result = {"messages": messages, "sessions": sessions, "size": size}
             result.update(throughput(pg, node, messages, sessions, size, persistent=True))
