@@ -80,6 +80,16 @@ static void conn_finish(struct conn *conn, const char *reason)
 	conn_callback_done(conn);
 }
 
+/* Bytes OpenSSL already holds do not make the socket readable: when the
+   input buffer filled up or input was paused while some were left, reading
+   must be restarted by hand, or a client that already sent everything
+   waits forever. */
+static void conn_kick_tls_input(struct conn *conn)
+{
+	if (conn->tls == TLS_OPEN && ev_is_active(&conn->rio) && SSL_has_pending(conn->ssl))
+		ev_feed_event(conn->loop, &conn->rio, EV_READ);
+}
+
 static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct conn *conn = w->data;
@@ -97,8 +107,10 @@ static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		else
 			conn_write_ready(conn);
 	}
-	if (conn_callback_done(conn))
+	if (conn_callback_done(conn)) {
 		conn_update_watchers(conn);
+		conn_kick_tls_input(conn);
+	}
 }
 
 static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -224,9 +236,7 @@ void conn_resume(struct conn *conn)
 {
 	conn->paused = false;
 	conn_update_watchers(conn);
-	/* Decrypted bytes waiting inside OpenSSL do not make the socket readable. */
-	if (conn->tls == TLS_OPEN && SSL_pending(conn->ssl) > 0)
-		ev_feed_event(conn->loop, &conn->rio, EV_READ);
+	conn_kick_tls_input(conn);
 }
 
 void conn_write(struct conn *conn, const void *data, size_t len)

@@ -361,6 +361,26 @@ def test_starttls_then_delivery(pg, node, recipients):
     assert [r[0] for r in h.stored_by_token(pg, token_of(msg))] == ["user@example.test"]
 
 
+def test_starttls_large_bdat_chunk(pg, node, recipients):
+    # A chunk larger than the node's input buffer leaves decrypted bytes
+    # inside OpenSSL; the node must still read them without new socket input.
+    msg = h.make_message(size=300_000, subject="big chunk over TLS")
+    client = smtplib.SMTP("127.0.0.1", node.port("smtp"), local_hostname="client.test", timeout=30)
+    try:
+        client.ehlo()
+        client.starttls(context=h.unverified_tls_context())
+        client.ehlo()
+        assert client.mail("s@remote.test")[0] == 250
+        assert client.rcpt("user@example.test")[0] == 250
+        client.send(b"BDAT %d LAST\r\n" % len(msg) + msg)
+        code, resp = client.getreply()
+        assert code == 250 and resp.startswith(b"2.0.0"), resp
+        client.quit()
+    finally:
+        client.close()
+    assert [r[0] for r in h.stored_by_token(pg, token_of(msg))] == ["user@example.test"]
+
+
 def test_starttls_refuses_old_protocols(node):
     ctx = h.unverified_tls_context()
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
