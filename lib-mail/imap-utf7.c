@@ -8,6 +8,7 @@
  */
 #include "imap-utf7.h"
 
+#include "base64.h"
 #include "utf8.h"
 
 #include <stdint.h>
@@ -21,20 +22,6 @@ static bool imap_utf7_is_direct(unsigned char c)
 	return c >= 0x20 && c <= 0x7e;
 }
 
-static int imap_utf7_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
-}
 
 /* Take one decoded UTF-16 unit; *high holds a pending high surrogate. */
 static int imap_utf7_put_unit(uint16_t unit, uint16_t *high, struct strbuf *out)
@@ -67,7 +54,7 @@ static int imap_utf7_decode_run(const char **in_p, struct strbuf *out)
 	int value;
 
 	for (; *p != '-'; p++) {
-		if ((value = imap_utf7_b64_value((unsigned char)*p)) < 0)
+		if ((value = base64_digit_value((unsigned char)*p, BASE64_LAST_TWO_IMAP)) < 0)
 			return -1;   /* bad character, or the end of the string */
 		bits = (bits << 6) | (uint32_t)value;
 		nbits += 6;

@@ -9,6 +9,7 @@
  */
 #include "rfc2047.h"
 
+#include "base64.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -97,20 +98,6 @@ static int rfc2047_hex(unsigned char c)
 	return -1;
 }
 
-static int rfc2047_base64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 /* Decode the word's text into bytes; invalid base64 characters are
    skipped, an invalid "=XX" in Q is kept literally. */
@@ -134,7 +121,7 @@ static void rfc2047_word_decode(const struct rfc2047_word *w, struct strbuf *des
 			strbuf_append_c(dest, (char)c);
 			continue;
 		}
-		if ((v = rfc2047_base64_value(c)) < 0)
+		if ((v = base64_digit_value(c, BASE64_LAST_TWO_STANDARD)) < 0)
 			continue;
 		bits = (bits << 6) | (unsigned int)v;
 		nbits += 6;
