@@ -213,6 +213,25 @@ def test_workers_count_and_restart(pg, node, mail_setup):
     deliver(pg, node)
 
 
+def test_workers_exit_when_the_master_is_killed(pg, mail_setup, make_node):
+    # SIGKILL (or the OOM killer) on the master must not leave orphan workers
+    # serving with nobody to supervise them.
+    n = make_node("orphans")
+    workers = n.wait_workers()
+    os.kill(n.pid, signal.SIGKILL)
+
+    def exited(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except FileNotFoundError:
+            return True
+
+    def gone():
+        return all(exited(pid) for pid in workers)
+    h.wait_for(gone, timeout=15, message="workers to exit after their master died")
+
+
 # -------------------------------------------------------------------- listeners
 
 def test_only_configured_listeners(pg, mail_setup, make_node):
