@@ -150,17 +150,26 @@ static bool imap_date_unquote(const char *str, const char **start_r, size_t *len
 	return true;
 }
 
+/* Unquote str and read its date part into f; *p_r is left after it. */
+static bool imap_date_begin(const char *str, bool leading_space, struct imap_date_fields *f,
+			    const char **start_r, size_t *len_r, const char **p_r)
+{
+	memset(f, 0, sizeof(*f));
+	if (!imap_date_unquote(str, start_r, len_r))
+		return false;
+	*p_r = *start_r;
+	if (leading_space && **p_r == ' ')
+		(*p_r)++;
+	return imap_date_text(p_r, f);
+}
+
 bool imap_date_parse(const char *str, time_t *time_r)
 {
 	struct imap_date_fields f;
 	const char *p, *start;
 	size_t len;
 
-	memset(&f, 0, sizeof(f));
-	if (!imap_date_unquote(str, &start, &len))
-		return false;
-	p = start;
-	if (!imap_date_text(&p, &f) || (size_t)(p - start) != len)
+	if (!imap_date_begin(str, false, &f, &start, &len, &p) || (size_t)(p - start) != len)
 		return false;
 	*time_r = imap_date_to_time(&f);
 	return true;
@@ -172,14 +181,8 @@ bool imap_date_time_parse(const char *str, time_t *time_r, int *zone_r)
 	const char *p, *start;
 	size_t len;
 
-	memset(&f, 0, sizeof(f));
-	if (!imap_date_unquote(str, &start, &len))
-		return false;
-	p = start;
-	if (*p == ' ')
-		p++;
-	if (!imap_date_text(&p, &f) || *p++ != ' ' || !imap_date_clock(&p, &f) ||
-	    (size_t)(p - start) != len)
+	if (!imap_date_begin(str, true, &f, &start, &len, &p) || *p++ != ' ' ||
+	    !imap_date_clock(&p, &f) || (size_t)(p - start) != len)
 		return false;
 	*time_r = imap_date_to_time(&f);
 	if (zone_r != NULL)

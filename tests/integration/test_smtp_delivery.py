@@ -47,8 +47,7 @@ def raw_of(pg, token):
     return bytes(rows[0][0])
 
 
-def token_of(msg):
-    return msg.split(b"X-Petrel-Token: ", 1)[1].split(b"\r\n", 1)[0].decode()
+token_of = h.token_of
 
 
 def assert_queued(res):

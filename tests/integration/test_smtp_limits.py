@@ -24,7 +24,7 @@ def still_serves(pg, node, source=None):
     res = h.smtp_send(node.port("smtp"), "s@remote.test", ["user@example.test"], msg,
                       source_address=(source, 0) if source else None, timeout=30)
     assert res.code == 250, res
-    token = msg.split(b"X-Petrel-Token: ")[1].split(b"\r\n")[0].decode()
+    token = h.token_of(msg)
     assert len(h.stored_by_token(pg, token)) == 1
 
 
@@ -191,7 +191,7 @@ def test_mail_size_parameter_over_limit(node, mail_setup):
 
 def test_data_over_size_limit(pg, node, mail_setup):
     msg = h.make_message(size=2 * SIZE_LIMIT, subject="too big")
-    token = msg.split(b"X-Petrel-Token: ")[1].split(b"\r\n")[0].decode()
+    token = h.token_of(msg)
     with h.RawClient(node.port("smtp")) as c:
         c.ehlo()
         assert c.cmd("MAIL FROM:<s@remote.test>").code == 250
@@ -208,7 +208,7 @@ def test_data_over_size_limit(pg, node, mail_setup):
 
 def test_bdat_over_size_limit(pg, node, mail_setup):
     msg = h.make_message(size=2 * SIZE_LIMIT, subject="too big bdat")
-    token = msg.split(b"X-Petrel-Token: ")[1].split(b"\r\n")[0].decode()
+    token = h.token_of(msg)
     with h.RawClient(node.port("smtp")) as c:
         c.ehlo()
         assert c.cmd("MAIL FROM:<s@remote.test>").code == 250
@@ -228,7 +228,7 @@ def test_bdat_over_size_limit(pg, node, mail_setup):
 
 def test_too_many_recipients(pg, node, mail_setup):
     msg = h.make_message(subject="many rcpts")
-    token = msg.split(b"X-Petrel-Token: ")[1].split(b"\r\n")[0].decode()
+    token = h.token_of(msg)
     with h.RawClient(node.port("smtp")) as c:
         c.ehlo()
         assert c.cmd("MAIL FROM:<s@remote.test>").code == 250
@@ -248,7 +248,7 @@ def test_too_many_recipients(pg, node, mail_setup):
 
 def test_client_stops_mid_data(pg, node, mail_setup):
     msg = h.make_message(size=20000, subject="stalled")
-    token = msg.split(b"X-Petrel-Token: ")[1].split(b"\r\n")[0].decode()
+    token = h.token_of(msg)
     with h.RawClient(node.port("smtp")) as c:
         c.ehlo()
         assert c.cmd("MAIL FROM:<s@remote.test>").code == 250
@@ -270,7 +270,7 @@ def test_session_time_limit_bounds_a_trickling_client(pg, node, mail_setup, sett
     # Each byte restarts the data timeout; the total session limit still ends it.
     settings.set("smtp_session_timeout", "3s")
     msg = h.make_message(subject="trickle")
-    token = msg.split(b"X-Petrel-Token: ")[1].split(b"\r\n")[0].decode()
+    token = h.token_of(msg)
     with h.RawClient(node.port("smtp")) as c:
         c.ehlo()
         assert c.cmd("MAIL FROM:<s@remote.test>").code == 250
@@ -365,7 +365,7 @@ def test_connections_per_ip_limit(pg, node, mail_setup):
 
 def test_worker_killed_mid_data(pg, node, mail_setup):
     msg = h.make_message(size=50000, subject="worker dies")
-    token = msg.split(b"X-Petrel-Token: ")[1].split(b"\r\n")[0].decode()
+    token = h.token_of(msg)
     before = node.wait_workers()
     c = h.RawClient(node.port("smtp"))
     try:
