@@ -113,3 +113,9 @@ const char *net_ip_string(const struct sockaddr_storage *addr, char *buf, size_t
 	}
 	return buf;
 }
+
+bool net_ip_is_loopback(const char *ip)
+{
+	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
+	       strncmp(ip, "::ffff:127.", 11) == 0;
+}

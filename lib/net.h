@@ -20,5 +20,8 @@ int net_listen(const struct sockaddr_storage *addr, socklen_t len, bool reusepor
    addresses as plain v4). buf must hold 46 bytes. */
 const char *net_ip_string(const struct sockaddr_storage *addr, char *buf, size_t size);
 int net_set_nonblock(int fd);
+/* Whether a textual client address (as net_ip_string() writes it) is a
+   loopback address: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
+bool net_ip_is_loopback(const char *ip);
 
 #endif

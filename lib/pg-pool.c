@@ -26,6 +26,8 @@
 
 struct pg_stmt {
 	const char *sql;
+	bool sql_owned;
+	bool binary_result;
 	unsigned int first_param;
 	unsigned int nparams;
 };
@@ -82,6 +84,10 @@ static void pg_request_free(struct pg_request *req)
 			PQclear(req->results[i]);
 	}
 	free(req->results);
+	for (unsigned int i = 0; i < req->nstmts; i++) {
+		if (req->stmts[i].sql_owned)
+			free((char *)req->stmts[i].sql);
+	}
 	free(req->stmts);
 	free(req->values);
 	free(req->lengths);
@@ -120,10 +126,19 @@ void pg_request_add(struct pg_request *req, const char *sql)
 		req->stmts_alloc = req->stmts_alloc == 0 ? 4 : req->stmts_alloc * 2;
 		req->stmts = xrealloc(req->stmts, req->stmts_alloc * sizeof(*req->stmts));
 	}
-	req->stmts[req->nstmts].sql = sql;
-	req->stmts[req->nstmts].first_param = req->nparams;
-	req->stmts[req->nstmts].nparams = 0;
+	req->stmts[req->nstmts] = (struct pg_stmt){ .sql = sql, .first_param = req->nparams };
 	req->nstmts++;
+}
+
+void pg_request_add_owned(struct pg_request *req, char *sql)
+{
+	pg_request_add(req, sql);
+	req->stmts[req->nstmts - 1].sql_owned = true;
+}
+
+void pg_request_binary_result(struct pg_request *req)
+{
+	req->stmts[req->nstmts - 1].binary_result = true;
 }
 
 static void pg_request_param(struct pg_request *req, const char *value, int len, int format,
@@ -239,7 +254,7 @@ static bool pg_conn_send(struct pg_pool_conn *pc, struct pg_request *req)
 
 		if (PQsendQueryParams(pg, st->sql, st->nparams, NULL, req->values + st->first_param,
 				      req->lengths + st->first_param,
-				      req->formats + st->first_param, 0) == 0)
+				      req->formats + st->first_param, st->binary_result ? 1 : 0) == 0)
 			return false;
 	}
 	if (PQpipelineSync(pg) == 0) {

@@ -56,6 +56,12 @@ struct pg_request *pg_request_new(pg_callback_t *callback, void *ctx);
 /* Start the next statement of the request; parameters follow. sql must
    outlive the request (a string literal). */
 void pg_request_add(struct pg_request *req, const char *sql);
+/* The same for SQL built at run time: the request takes ownership of sql
+   (allocated with malloc) and frees it. */
+void pg_request_add_owned(struct pg_request *req, char *sql);
+/* The last added statement returns its columns in binary format (bytea
+   without hex encoding; integers in network byte order). */
+void pg_request_binary_result(struct pg_request *req);
 void pg_request_param_text(struct pg_request *req, const char *value);   /* copied */
 void pg_request_param_textf(struct pg_request *req, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -27,11 +27,59 @@ static const struct setting_def settings_registry[] = {
 	{ "alias_max_depth", SETTING_INT, "10", 1, 100,
 	  "How many levels of aliases are expanded for one recipient before the "
 	  "expansion is treated as a loop" },
+	{ "auth_allow_cleartext", SETTING_BOOL, "no", 0, 1,
+	  "Allow passwords (IMAP LOGIN/AUTHENTICATE, POP3 USER/PASS/AUTH) on "
+	  "connections without TLS from non-loopback clients" },
+	{ "auth_cache_size", SETTING_INT, "10000", 0, 10000000,
+	  "Verified logins a worker remembers, so a repeated login does not "
+	  "recompute the password hash; 0 disables" },
+	{ "auth_cache_ttl", SETTING_DURATION, "1h", 0, 86400,
+	  "How long a worker remembers a verified login; any change to "
+	  "accounts empties every node's cache at once" },
+	{ "auth_cleartext_loopback", SETTING_BOOL, "yes", 0, 1,
+	  "Count connections from loopback addresses as secure, so passwords "
+	  "are accepted there without TLS (Dovecot convention)" },
+	{ "auth_failure_delay", SETTING_DURATION, "2s", 0, 60,
+	  "How long the answer to a failed login is held back" },
+	{ "autoexpunge_days", SETTING_INT, "0", 0, 36500,
+	  "Messages older than this many days (since they were saved there) "
+	  "are removed from Trash and Junk; 0 keeps them (per domain)" },
+	{ "autoexpunge_interval", SETTING_DURATION, "15m", 10, 86400,
+	  "How often one node of the cluster runs the autoexpunge job" },
 	{ "delivery_batch_max", SETTING_INT, "256", 1, 10000,
 	  "Most messages a node commits in one transaction when it groups "
 	  "deliveries" },
+	{ "imap_append_max_size", SETTING_SIZE, "50M", 1024, 1LL << 30,
+	  "Largest message accepted by IMAP APPEND (literal size)" },
+	{ "imap_fetch_batch", SETTING_INT, "500", 1, 100000,
+	  "Messages one FETCH, SEARCH or sync query reads from PostgreSQL at a "
+	  "time; the session streams them batch by batch" },
+	{ "imap_idle_keepalive", SETTING_DURATION, "2m", 5, 3600,
+	  "Interval of the \"* OK Still here\" lines sent to IDLE clients" },
+	{ "imap_max_depth", SETTING_INT, "32", 2, 1000,
+	  "Deepest nesting of parentheses in one IMAP command (SEARCH)" },
+	{ "imap_max_line_length", SETTING_SIZE, "64K", 1024, 1048576,
+	  "Longest IMAP command text (outside literals)" },
+	{ "imap_max_literal_size", SETTING_SIZE, "64K", 1024, 1LL << 30,
+	  "Largest literal in IMAP commands other than APPEND" },
+	{ "imap_max_seqset_ranges", SETTING_INT, "10000", 10, 10000000,
+	  "Most comma-separated elements in one IMAP sequence set" },
+	{ "imap_output_buffer_max", SETTING_SIZE, "1M", 65536, 1LL << 30,
+	  "Unsent output above which a streaming FETCH/SEARCH waits for the "
+	  "client to read" },
+	{ "imap_output_stall_timeout", SETTING_DURATION, "5m", 1, 86400,
+	  "How long output may wait for a client that does not read it before "
+	  "the session is closed" },
+	{ "imap_session_timeout", SETTING_DURATION, "30m", 60, 86400,
+	  "How long an IMAP client may stay silent (autologout; IDLE sessions "
+	  "are kept alive by the keepalive lines)" },
+	{ "master_user_separator", SETTING_STRING, "*", 0, 0,
+	  "Separator of master-user logins (user*master); empty disables "
+	  "master users" },
 	{ "message_size_limit", SETTING_SIZE, "30M", 1024, 1LL << 30,
 	  "Largest message accepted, in bytes (SIZE announced in EHLO)" },
+	{ "pop3_session_timeout", SETTING_DURATION, "10m", 60, 86400,
+	  "How long a POP3 client may stay silent" },
 	{ "quota_exceeded_permanent", SETTING_BOOL, "no", 0, 1,
 	  "Reject a recipient over quota with 552 5.2.2 instead of the "
 	  "temporary 452 4.2.2" },
@@ -43,6 +91,8 @@ static const struct setting_def settings_registry[] = {
 	{ "recipient_delimiter", SETTING_STRING, "+", 0, 0,
 	  "Separator of sub-addresses (user+ext@domain delivers to "
 	  "user@domain); empty disables sub-addressing" },
+	{ "search_text_max_bytes", SETTING_SIZE, "256K", 0, 1048576,
+	  "Decoded body text of one message kept for SEARCH BODY/TEXT" },
 	{ "smtp_command_timeout", SETTING_DURATION, "5m", 1, 3600,
 	  "How long an SMTP client may stay silent between commands" },
 	{ "smtp_data_timeout", SETTING_DURATION, "3m", 1, 3600,

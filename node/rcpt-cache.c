@@ -1,43 +1,31 @@
 /*
  * rcpt-cache.c — recipient lookup cache (see rcpt-cache.h).
  *
- * Entries live in an idmap keyed by a 64-bit hash of the address; the
- * address is kept in the entry and compared, so a hash collision is only a
- * miss. Expired entries are replaced when looked up again; a full cache is
- * simply emptied, which bounds memory without bookkeeping.
+ * Entries are the answers with their address strings packed into one
+ * allocation, kept in a strcache (TTL, emptied when full).
  */
 #include "rcpt-cache.h"
 
-#include "idmap.h"
+#include "strcache.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 struct rcpt_cache_entry {
-	char *address;
-	ev_tstamp stored;
 	unsigned int count;
 	struct store_rcpt_target *targets;   /* addresses point into strings */
 	char *strings;
 };
 
 struct rcpt_cache {
-	struct idmap *map;
+	struct strcache *cache;
 };
 
-static uint64_t rcpt_cache_key(const char *address)
+static void rcpt_cache_entry_free(void *value)
 {
-	uint64_t h = 14695981039346656037ULL;
+	struct rcpt_cache_entry *e = value;
 
-	for (const char *p = address; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h == 0 ? 1 : h;
-}
-
-static void rcpt_cache_entry_free(struct rcpt_cache_entry *e)
-{
-	free(e->address);
 	free(e->targets);
 	free(e->strings);
 	free(e);
@@ -47,20 +35,13 @@ struct rcpt_cache *rcpt_cache_new(void)
 {
 	struct rcpt_cache *cache = xcalloc(1, sizeof(*cache));
 
-	cache->map = idmap_new();
+	cache->cache = strcache_new(rcpt_cache_entry_free);
 	return cache;
-}
-
-static void rcpt_cache_free_entry(uint64_t id, void *value, void *ctx)
-{
-	rcpt_cache_entry_free(value);
 }
 
 void rcpt_cache_clear(struct rcpt_cache *cache)
 {
-	idmap_foreach(cache->map, rcpt_cache_free_entry, NULL);
-	idmap_free(&cache->map);
-	cache->map = idmap_new();
+	strcache_clear(cache->cache);
 }
 
 void rcpt_cache_free(struct rcpt_cache **cachep)
@@ -70,8 +51,7 @@ void rcpt_cache_free(struct rcpt_cache **cachep)
 	if (cache == NULL)
 		return;
 	*cachep = NULL;
-	idmap_foreach(cache->map, rcpt_cache_free_entry, NULL);
-	idmap_free(&cache->map);
+	strcache_free(&cache->cache);
 	free(cache);
 }
 
@@ -79,9 +59,9 @@ const struct store_rcpt_target *rcpt_cache_get(struct rcpt_cache *cache, const c
 					       ev_tstamp now, double ttl,
 					       unsigned int *count_r)
 {
-	struct rcpt_cache_entry *e = idmap_get(cache->map, rcpt_cache_key(address));
+	struct rcpt_cache_entry *e = strcache_get(cache->cache, address, now, ttl);
 
-	if (e == NULL || strcmp(e->address, address) != 0 || now - e->stored > ttl)
+	if (e == NULL)
 		return NULL;
 	*count_r = e->count;
 	return e->targets;
@@ -91,21 +71,11 @@ void rcpt_cache_put(struct rcpt_cache *cache, const char *address,
 		    const struct store_rcpt_target *targets, unsigned int count,
 		    ev_tstamp now, unsigned int max_entries)
 {
-	uint64_t key = rcpt_cache_key(address);
-	struct rcpt_cache_entry *e = idmap_get(cache->map, key);
+	struct rcpt_cache_entry *e = xcalloc(1, sizeof(*e));
 	size_t strings_len = 0, off = 0;
 
-	if (e != NULL) {
-		idmap_remove(cache->map, key);
-		rcpt_cache_entry_free(e);
-	}
-	if (idmap_count(cache->map) >= max_entries)
-		rcpt_cache_clear(cache);
 	for (unsigned int i = 0; i < count; i++)
 		strings_len += strlen(targets[i].address) + 1;
-	e = xcalloc(1, sizeof(*e));
-	e->address = xstrdup(address);
-	e->stored = now;
 	e->count = count;
 	e->targets = xmalloc(sizeof(*targets) * (count == 0 ? 1 : count));
 	e->strings = xmalloc(strings_len == 0 ? 1 : strings_len);
@@ -117,5 +87,5 @@ void rcpt_cache_put(struct rcpt_cache *cache, const char *address,
 		e->targets[i].address = e->strings + off;
 		off += len;
 	}
-	idmap_put(cache->map, key, e);
+	strcache_put(cache->cache, address, e, now, max_entries);
 }
