@@ -110,8 +110,9 @@ static struct store_message *smtp_body_to_message(struct smtp_session *s)
 	memcpy(msg->account_ids, tx->account_ids, sizeof(int64_t) * tx->target_count);
 	memcpy(msg->mailbox_ids, tx->mailbox_ids, sizeof(int64_t) * tx->target_count);
 	msg->target_count = tx->target_count;
-	msg->raw = buffer_steal(&tx->body, &msg->size);
-	store_message_prepare(msg);
+	msg->content.raw = buffer_steal(&tx->body, &msg->content.size);
+	store_content_prepare(&msg->content,
+			      (size_t)smtp_setting(s, "search_text_max_bytes"));
 	return msg;
 }
 

@@ -5,20 +5,9 @@
  */
 #include "store-delivery.h"
 
-#include "strbuf.h"
-#include "utf8.h"
 #include "xalloc.h"
 
-#include <openssl/sha.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-void store_message_prepare(struct store_message *msg)
-{
-	SHA256(msg->raw, msg->size, msg->sha256);
-	message_parse(msg->raw, msg->size, &msg->meta);
-}
 
 void store_message_free(struct store_message **msgp)
 {
@@ -34,8 +23,7 @@ void store_message_free(struct store_message **msgp)
 	free(msg->recipients);
 	free(msg->account_ids);
 	free(msg->mailbox_ids);
-	free(msg->raw);
-	message_meta_free(&msg->meta);
+	store_content_clear(&msg->content);
 	free(msg);
 }
 
@@ -62,45 +50,12 @@ void store_delivery_lock(struct pg_request *req, struct store_message *const *ms
 	free(mailboxes);
 }
 
-static void store_param_sent_date(struct pg_request *req, const struct message_meta *meta)
-{
-	struct tm tm;
-	char text[64];
-
-	if (!meta->sent_date_valid || gmtime_r(&meta->sent_date, &tm) == NULL ||
-	    tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999) {
-		pg_request_param_null(req);
-		return;
-	}
-	strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S+00", &tm);
-	pg_request_param_text(req, text);
-}
-
-/* Text parameters derived from message bytes. The parsers already produce
-   valid UTF-8; repairing here keeps one bad value from failing a whole
-   batch should that ever break. */
-static void store_param_utf8(struct pg_request *req, const char *text)
-{
-	size_t len = strlen(text);
-	struct strbuf fixed = STRBUF_INIT;
-
-	if (utf8_is_valid((const unsigned char *)text, len)) {
-		pg_request_param_text(req, text);
-		return;
-	}
-	utf8_append_sanitized(&fixed, (const unsigned char *)text, len);
-	pg_request_param_text(req, strbuf_cstr(&fixed));
-	strbuf_free(&fixed);
-}
-
 void store_delivery_add(struct pg_request *req, const struct store_message *msg)
 {
-	const struct message_meta *m = &msg->meta;
-
 	pg_request_add(req, "SELECT petrel_deliver($1, $2, $3, $4::inet, $5, $6, $7::text[], "
 		       "$8::bytea, $9::bytea, $10::int, $11, $12, $13, $14::timestamptz, "
-		       "$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, "
-		       "$26::bigint[], $27::bigint[])");
+		       "$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, "
+		       "$28::bigint[], $29::bigint[])");
 	pg_request_param_text(req, msg->queue_id);
 	pg_request_param_text(req, msg->node_id);
 	pg_request_param_text(req, msg->protocol);
@@ -112,24 +67,7 @@ void store_delivery_add(struct pg_request *req, const struct store_message *msg)
 	store_param_utf8(req, msg->mail_from);
 	pg_request_param_text_array(req, (const char *const *)msg->recipients,
 				    msg->recipient_count);
-	pg_request_param_binary_ref(req, msg->sha256, sizeof(msg->sha256));
-	pg_request_param_binary_ref(req, msg->raw, msg->size);
-	pg_request_param_textf(req, "%zu", m->header_size);
-	store_param_utf8(req, m->envelope);
-	store_param_utf8(req, m->bodystructure);
-	store_param_utf8(req, m->body);
-	store_param_sent_date(req, m);
-	store_param_utf8(req, m->subject);
-	store_param_utf8(req, m->from);
-	store_param_utf8(req, m->to);
-	store_param_utf8(req, m->cc);
-	store_param_utf8(req, m->message_id);
-	store_param_utf8(req, m->in_reply_to);
-	store_param_utf8(req, m->references);
-	store_param_utf8(req, m->sort_subject);
-	store_param_utf8(req, m->sort_from);
-	store_param_utf8(req, m->sort_to);
-	store_param_utf8(req, m->sort_cc);
+	store_content_params(req, &msg->content);
 	pg_request_param_int64_array(req, msg->account_ids, msg->target_count);
 	pg_request_param_int64_array(req, msg->mailbox_ids, msg->target_count);
 }

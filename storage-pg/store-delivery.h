@@ -10,8 +10,8 @@
 #ifndef STORE_DELIVERY_H
 #define STORE_DELIVERY_H
 
-#include "message-parser.h"
 #include "pg-pool.h"
+#include "store-content.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,14 +28,9 @@ struct store_message {
 	int64_t *account_ids;        /* target mailboxes, parallel arrays */
 	int64_t *mailbox_ids;
 	unsigned int target_count;
-	unsigned char *raw;          /* the whole message as stored */
-	size_t size;
-	unsigned char sha256[32];
-	struct message_meta meta;
+	struct store_content content;
 };
 
-/* Hash and parse raw (already filled in) into sha256 and meta. */
-void store_message_prepare(struct store_message *msg);
 void store_message_free(struct store_message **msg);
 
 /* Statement locking all target mailboxes of msgs[0..count). */

@@ -1,0 +1,85 @@
+/*
+ * store-content.c — hashing, parsing and search-text extraction of a
+ * message before it is stored, and its parameters for PostgreSQL (see
+ * store-content.h).
+ */
+#include "store-content.h"
+
+#include "message-text.h"
+#include "strbuf.h"
+#include "utf8.h"
+
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void store_content_prepare(struct store_content *c, size_t search_max)
+{
+	SHA256(c->raw, c->size, c->sha256);
+	message_parse(c->raw, c->size, &c->meta);
+	message_text_extract(c->raw, c->size, search_max, &c->search_headers, &c->search_body);
+}
+
+void store_content_clear(struct store_content *c)
+{
+	free(c->raw);
+	message_meta_free(&c->meta);
+	free(c->search_headers);
+	free(c->search_body);
+	memset(c, 0, sizeof(*c));
+}
+
+static void store_param_sent_date(struct pg_request *req, const struct message_meta *meta)
+{
+	struct tm tm;
+	char text[64];
+
+	if (!meta->sent_date_valid || gmtime_r(&meta->sent_date, &tm) == NULL ||
+	    tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999) {
+		pg_request_param_null(req);
+		return;
+	}
+	strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S+00", &tm);
+	pg_request_param_text(req, text);
+}
+
+void store_param_utf8(struct pg_request *req, const char *text)
+{
+	size_t len = strlen(text);
+	struct strbuf fixed = STRBUF_INIT;
+
+	if (utf8_is_valid((const unsigned char *)text, len)) {
+		pg_request_param_text(req, text);
+		return;
+	}
+	utf8_append_sanitized(&fixed, (const unsigned char *)text, len);
+	pg_request_param_text(req, strbuf_cstr(&fixed));
+	strbuf_free(&fixed);
+}
+
+void store_content_params(struct pg_request *req, const struct store_content *c)
+{
+	const struct message_meta *m = &c->meta;
+
+	pg_request_param_binary_ref(req, c->sha256, sizeof(c->sha256));
+	pg_request_param_binary_ref(req, c->raw, c->size);
+	pg_request_param_textf(req, "%zu", m->header_size);
+	store_param_utf8(req, m->envelope);
+	store_param_utf8(req, m->bodystructure);
+	store_param_utf8(req, m->body);
+	store_param_sent_date(req, m);
+	store_param_utf8(req, m->subject);
+	store_param_utf8(req, m->from);
+	store_param_utf8(req, m->to);
+	store_param_utf8(req, m->cc);
+	store_param_utf8(req, m->message_id);
+	store_param_utf8(req, m->in_reply_to);
+	store_param_utf8(req, m->references);
+	store_param_utf8(req, m->sort_subject);
+	store_param_utf8(req, m->sort_from);
+	store_param_utf8(req, m->sort_to);
+	store_param_utf8(req, m->sort_cc);
+	store_param_utf8(req, c->search_headers);
+	store_param_utf8(req, c->search_body);
+}
