@@ -13,7 +13,8 @@
 
 bool listeners_supported(enum listener_kind kind)
 {
-	return kind == LISTENER_SMTP || kind == LISTENER_LMTP;
+	return kind == LISTENER_SMTP || kind == LISTENER_LMTP || kind == LISTENER_IMAP ||
+	       kind == LISTENER_IMAPS;
 }
 
 int listeners_open(const struct petrel_config *config, struct listeners *listeners_r,

@@ -6,9 +6,12 @@
  */
 #include "worker.h"
 
+#include "auth.h"
 #include "delivery.h"
 #include "idmap.h"
+#include "imap-session.h"
 #include "log.h"
+#include "mailbox-watch.h"
 #include "net.h"
 #include "node-shm.h"
 #include "pg-listen.h"
@@ -124,7 +127,8 @@ static void worker_accept_one(struct worker *w, enum listener_kind kind, int fd,
 	char ip[64];
 
 	net_ip_string(addr, ip, sizeof(ip));
-	if (kind != LISTENER_LMTP && worker_ip_over_limit(w, ip)) {
+	if ((kind == LISTENER_SMTP || kind == LISTENER_SUBMISSION || kind == LISTENER_SMTPS) &&
+	    worker_ip_over_limit(w, ip)) {
 		char reply[512];
 		int len = snprintf(reply, sizeof(reply),
 				   "421 4.7.0 %s Error: too many connections from %s\r\n",
@@ -137,7 +141,10 @@ static void worker_accept_one(struct worker *w, enum listener_kind kind, int fd,
 		log_info("worker", NULL, "event=reject reason=too_many_connections ip=%s", ip);
 		return;
 	}
-	smtp_session_new(w, fd, kind, ip);
+	if (kind == LISTENER_IMAP || kind == LISTENER_IMAPS)
+		imap_session_new(w, fd, kind, ip);
+	else
+		smtp_session_new(w, fd, kind, ip);
 }
 
 static void worker_accept_pause_cb(struct ev_loop *loop, ev_timer *t, int revents)
@@ -195,8 +202,14 @@ static void worker_notify(void *ctx, const char *channel, const char *payload)
 	struct worker *w = ctx;
 
 	/* channel NULL: (re)connected — changes may have been missed */
-	if (channel == NULL || strcmp(channel, RCPT_CACHE_CHANNEL) == 0)
+	if (channel == NULL || strcmp(channel, RCPT_CACHE_CHANNEL) == 0) {
 		rcpt_cache_clear(w->rcpt_cache);
+		auth_cache_clear(w->auth);
+	}
+	if (channel == NULL)
+		mailbox_watch_notify_all(w->mailbox_watch);
+	else if (strcmp(channel, MAILBOX_WATCH_CHANNEL) == 0)
+		mailbox_watch_notify(w->mailbox_watch, payload);
 	if (channel == NULL || strcmp(channel, STORE_SETTINGS_CHANNEL) == 0)
 		store_settings_load(w->pool, w->settings, worker_settings_loaded, w);
 }
@@ -315,17 +328,19 @@ static void worker_sigterm_cb(struct ev_loop *loop, ev_signal *sig, int revents)
 static void worker_init(struct worker *w, const struct listeners *listeners)
 {
 	static const char *const channels[] = {
-		STORE_SETTINGS_CHANNEL, RCPT_CACHE_CHANNEL, NULL
+		STORE_SETTINGS_CHANNEL, RCPT_CACHE_CHANNEL, MAILBOX_WATCH_CHANNEL, NULL
 	};
 
 	w->sessions = idmap_new();
 	w->settings = settings_cache_new();
 	w->rcpt_cache = rcpt_cache_new();
+	w->mailbox_watch = mailbox_watch_new();
 	if (getrandom(&w->random_state, sizeof(w->random_state), 0) < 0 || w->random_state == 0)
 		w->random_state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
 	w->pool = pg_pool_new(w->loop, w->config->db_conninfo, w->config->db_pool_size, "pool");
 	w->listener = pg_listener_new(w->loop, w->config->db_conninfo, channels, worker_notify, w);
 	w->delivery = delivery_new(w->pool, w->settings);
+	w->auth = auth_new(w);
 	for (int kind = 0; kind < LISTENER_COUNT; kind++) {
 		w->listen_fd[kind] = listeners_fd(listeners, w->index, kind);
 		ev_io_init(&w->accept_io[kind], worker_accept_cb, w->listen_fd[kind], EV_READ);
@@ -353,10 +368,12 @@ static void worker_init(struct worker *w, const struct listeners *listeners)
 static void worker_deinit(struct worker *w)
 {
 	delivery_free(&w->delivery);
+	auth_free(&w->auth);
 	pg_listener_free(&w->listener);
 	pg_pool_free(&w->pool);
 	settings_cache_free(&w->settings);
 	rcpt_cache_free(&w->rcpt_cache);
+	mailbox_watch_free(&w->mailbox_watch);
 	idmap_free(&w->sessions);
 	if (w->tls != NULL)
 		SSL_CTX_free(w->tls);

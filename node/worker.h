@@ -48,6 +48,8 @@ struct worker {
 	struct settings_cache *settings;
 	struct delivery *delivery;
 	struct rcpt_cache *rcpt_cache;
+	struct auth *auth;                  /* logins (IMAP, POP3) */
+	struct mailbox_watch *mailbox_watch; /* selected mailboxes, for NOTIFY */
 	SSL_CTX *tls;             /* NULL when [tls] is not configured */
 	struct idmap *sessions;
 	uint64_t next_session_id;

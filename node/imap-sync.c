@@ -1,0 +1,246 @@
+/*
+ * imap-sync.c — the selected mailbox of an IMAP session: its view
+ * (imap-msgmap), how the view follows the database, and the untagged
+ * EXISTS / EXPUNGE / VANISHED / FETCH responses that keep the client's view
+ * equal to it.
+ *
+ * A NOTIFY from PostgreSQL (any node changed the mailbox) only marks the
+ * view as changed; the session asks for the changes since its modseq when
+ * the protocol lets it speak: at the end of a command, on NOOP/CHECK, and
+ * at once while idling.
+ */
+#include "imap-session-private.h"
+
+#include "log.h"
+#include "store-imap-message.h"
+#include "xalloc.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct imap_sync_call {
+	struct session_ticket *ticket;
+	bool allow_expunge;
+	void (*done)(struct imap_session *s);
+};
+
+void imap_flags_append(struct strbuf *out, uint16_t flags, const char *keywords)
+{
+	static const struct {
+		uint16_t bit;
+		const char *name;
+	} names[] = {
+		{ STORE_FLAG_SEEN, "\\Seen" }, { STORE_FLAG_ANSWERED, "\\Answered" },
+		{ STORE_FLAG_FLAGGED, "\\Flagged" }, { STORE_FLAG_DELETED, "\\Deleted" },
+		{ STORE_FLAG_DRAFT, "\\Draft" },
+	};
+	bool first = true;
+
+	strbuf_append(out, "FLAGS (");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((flags & names[i].bit) == 0)
+			continue;
+		strbuf_printf(out, "%s%s", first ? "" : " ", names[i].name);
+		first = false;
+	}
+	if (keywords != NULL && keywords[0] != '\0')
+		strbuf_printf(out, "%s%s", first ? "" : " ", keywords);
+	strbuf_append_c(out, ')');
+}
+
+static void imap_select_changed(struct mailbox_watcher *watcher)
+{
+	struct imap_selected *sel = (struct imap_selected *)
+		((char *)watcher - offsetof(struct imap_selected, watcher));
+	struct imap_session *s = sel->session;
+
+	sel->changed = true;
+	if (s->idling && !s->syncing)
+		imap_sync(s, true, NULL);
+}
+
+void imap_select_open(struct imap_session *s, struct imap_selected *sel)
+{
+	imap_select_close(s);
+	sel->session = s;
+	sel->watcher.mailbox_id = sel->id;
+	sel->watcher.changed = imap_select_changed;
+	mailbox_watch_add(s->worker->mailbox_watch, &sel->watcher);
+	s->sel = sel;
+	s->state = IMAP_STATE_SELECTED;
+}
+
+void imap_select_close(struct imap_session *s)
+{
+	struct imap_selected *sel = s->sel;
+
+	if (sel == NULL)
+		return;
+	mailbox_watch_remove(s->worker->mailbox_watch, &sel->watcher);
+	imap_msgmap_free(&sel->map);
+	imap_seqset_free(&sel->searchres);
+	free(sel->name);
+	free(sel);
+	s->sel = NULL;
+	if (s->state == IMAP_STATE_SELECTED)
+		s->state = IMAP_STATE_AUTH;
+}
+
+void imap_sync_own_modseq(struct imap_session *s, uint64_t modseq)
+{
+	struct imap_selected *sel = s->sel;
+	unsigned int max = sizeof(sel->own_modseqs) / sizeof(sel->own_modseqs[0]);
+
+	if (sel->own_modseq_count == max) {
+		memmove(sel->own_modseqs, sel->own_modseqs + 1,
+			(max - 1) * sizeof(sel->own_modseqs[0]));
+		sel->own_modseq_count--;
+	}
+	sel->own_modseqs[sel->own_modseq_count++] = modseq;
+}
+
+static bool imap_sync_is_own(const struct imap_selected *sel, uint64_t modseq)
+{
+	for (unsigned int i = 0; i < sel->own_modseq_count; i++) {
+		if (sel->own_modseqs[i] == modseq)
+			return true;
+	}
+	return false;
+}
+
+static void imap_sync_expunges(struct imap_session *s, const struct store_imap_changes *ch)
+{
+	struct imap_selected *sel = s->sel;
+	struct imap_seqset vanished = IMAP_SEQSET_INIT;
+
+	for (unsigned int i = 0; i < ch->expunged_count; i++) {
+		uint32_t seq = imap_msgmap_remove(&sel->map, ch->expunged[i]);
+
+		if (seq == 0)
+			continue;
+		if (s->qresync)
+			imap_seqset_add_range(&vanished, ch->expunged[i], ch->expunged[i]);
+		else
+			imap_send(s, "* %u EXPUNGE", seq);
+	}
+	if (vanished.count > 0) {
+		struct strbuf line = STRBUF_INIT;
+
+		imap_seqset_append(&line, &vanished);
+		imap_send(s, "* VANISHED %s", strbuf_cstr(&line));
+		strbuf_free(&line);
+	}
+	imap_seqset_free(&vanished);
+}
+
+static void imap_sync_apply(struct imap_session *s, const struct store_imap_changes *ch,
+			    bool allow_expunge)
+{
+	struct imap_selected *sel = s->sel;
+	uint32_t before, max_uid_before;
+	struct strbuf line = STRBUF_INIT;
+
+	if (allow_expunge)
+		imap_sync_expunges(s, ch);
+	max_uid_before = imap_msgmap_max_uid(&sel->map);
+	before = imap_msgmap_count(&sel->map);
+	/* new messages: EXISTS; their flags come with the client's FETCH */
+	for (unsigned int i = 0; i < ch->changed_count; i++) {
+		uint32_t uid = ch->changed[i].uid;
+
+		if (uid > imap_msgmap_max_uid(&sel->map))
+			imap_msgmap_append(&sel->map, uid, uid);
+	}
+	if (imap_msgmap_count(&sel->map) != before)
+		imap_send(s, "* %u EXISTS", imap_msgmap_count(&sel->map));
+	for (unsigned int i = 0; i < ch->changed_count; i++) {
+		const struct store_imap_message *m = &ch->changed[i];
+		uint32_t seq;
+
+		if (m->uid > max_uid_before || imap_sync_is_own(sel, m->modseq))
+			continue;
+		seq = imap_msgmap_seq(&sel->map, m->uid);
+		if (seq == 0)
+			continue;
+		strbuf_truncate(&line, 0);
+		strbuf_printf(&line, "* %u FETCH (", seq);
+		imap_flags_append(&line, m->flags, m->keywords);
+		if (s->condstore || s->qresync)
+			strbuf_printf(&line, " UID %u MODSEQ (%llu)", m->uid,
+				      (unsigned long long)m->modseq);
+		strbuf_append_c(&line, ')');
+		imap_send(s, "%s", strbuf_cstr(&line));
+	}
+	strbuf_free(&line);
+	if (ch->uidnext > sel->uidnext)
+		sel->uidnext = ch->uidnext;
+	if (allow_expunge && ch->highestmodseq > sel->modseq)
+		sel->modseq = ch->highestmodseq;
+}
+
+static void imap_sync_reply(void *ctx, const char *error, const struct store_imap_changes *ch)
+{
+	struct imap_sync_call *call = ctx;
+	struct imap_session *s = imap_session_from_ticket(call->ticket);
+	void (*done)(struct imap_session *s) = call->done;
+	bool allow_expunge = call->allow_expunge;
+
+	free(call);
+	if (s == NULL) {
+		if (done != NULL)
+			done(NULL);
+		return;
+	}
+	s->syncing = false;
+	if (error != NULL) {
+		log_warning("imap", s->ws.id_str, "event=sync_failed error=\"%s\"", error);
+		s->sel->changed = true;   /* try again at the next chance */
+	} else if (!ch->exists) {
+		imap_close(s, "Selected mailbox was deleted");
+		if (done != NULL)
+			done(NULL);
+		return;
+	} else {
+		imap_sync_apply(s, ch, allow_expunge);
+	}
+	if (s->sync_again) {
+		void (*again_done)(struct imap_session *s) = s->sync_again_done;
+
+		s->sync_again = false;
+		s->sync_again_done = NULL;
+		if (done != NULL)
+			done(s);
+		if (s->state == IMAP_STATE_SELECTED)
+			imap_sync(s, true, again_done);
+		else if (again_done != NULL)
+			again_done(s);
+		return;
+	}
+	if (done != NULL)
+		done(s);
+	else if (s->idling && s->sel != NULL && s->sel->changed && !s->syncing)
+		imap_sync(s, true, NULL);   /* changed again meanwhile */
+}
+
+void imap_sync(struct imap_session *s, bool allow_expunge, void (*done)(struct imap_session *s))
+{
+	struct imap_sync_call *call;
+	struct imap_selected *sel = s->sel;
+
+	if (s->syncing) {
+		/* one at a time: run again (and then done) after the one in flight */
+		s->sync_again = true;
+		if (done != NULL)
+			s->sync_again_done = done;
+		return;
+	}
+	call = xmalloc(sizeof(*call));
+	call->ticket = session_ticket_new(&s->ws);
+	call->allow_expunge = allow_expunge;
+	call->done = done;
+	s->syncing = true;
+	sel->changed = false;
+	store_imap_sync(s->worker->pool, s->account_id, sel->id, sel->modseq, allow_expunge,
+			imap_sync_reply, call);
+}
