@@ -273,7 +273,7 @@ void auth_login(struct auth *auth, const struct auth_login_request *request,
 	job->ctx = ctx;
 	job->protocol = xstrdup(request->protocol);
 	job->client_ip = xstrdup(request->client_ip);
-	job->password = xstrndup(request->password, AUTH_FIELD_MAX);
+	job->password = xstrndup(request->password, strnlen(request->password, AUTH_FIELD_MAX));
 	/* the name goes into SQL and logs: valid UTF-8, bounded */
 	utf8_append_sanitized(&name, (const unsigned char *)request->username,
 			      strnlen(request->username, AUTH_FIELD_MAX));
