@@ -16,28 +16,12 @@
 #include "utf8.h"
 
 #include "test-common.h"
+#include "test-files.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <time.h>
 
 #define TESTDATA "testdata"
-
-static char *read_file(const char *path, size_t *size_r)
-{
-	FILE *f = fopen(path, "rb");
-	struct strbuf buf = STRBUF_INIT;
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		strbuf_append_n(&buf, chunk, n);
-	fclose(f);
-	*size_r = buf.len;
-	return strbuf_steal(&buf);
-}
 
 static void meta_format(const struct message_meta *m, struct strbuf *out)
 {
@@ -62,7 +46,7 @@ static void golden_compare(const char *eml, const char *ext, const char *actual)
 	size_t size;
 
 	snprintf(path, sizeof(path), TESTDATA "/%.*s.%s", (int)(strlen(eml) - 4), eml, ext);
-	expected = read_file(path, &size);
+	expected = test_read_file(path, &size);
 	if (expected == NULL) {
 		fprintf(stderr, "%s: missing\n", path);
 		test_assert(expected != NULL);
@@ -98,41 +82,25 @@ static void check_meta(const struct message_meta *m)
 		test_assert(utf8_is_valid((const unsigned char *)fields[i], strlen(fields[i])));
 }
 
+static void check_golden(const char *name, char *data, size_t size)
+{
+	struct message_meta meta;
+	struct strbuf meta_text = STRBUF_INIT;
+
+	message_parse((const unsigned char *)data, size, &meta);
+	check_meta(&meta);
+	meta_format(&meta, &meta_text);
+	golden_compare(name, "envelope", meta.envelope);
+	golden_compare(name, "bodystructure", meta.bodystructure);
+	golden_compare(name, "body", meta.body);
+	golden_compare(name, "meta", strbuf_cstr(&meta_text));
+	strbuf_free(&meta_text);
+	message_meta_free(&meta);
+}
+
 static void test_golden_files(void)
 {
-	DIR *dir = opendir(TESTDATA);
-	struct dirent *d;
-	int files = 0;
-
-	test_assert(dir != NULL);
-	while (dir != NULL && (d = readdir(dir)) != NULL) {
-		size_t len = strlen(d->d_name), size;
-		struct message_meta meta;
-		struct strbuf meta_text = STRBUF_INIT;
-		char path[512], *data;
-
-		if (len < 5 || strcmp(d->d_name + len - 4, ".eml") != 0)
-			continue;
-		snprintf(path, sizeof(path), TESTDATA "/%s", d->d_name);
-		data = read_file(path, &size);
-		test_assert(data != NULL);
-		if (data == NULL)
-			continue;
-		message_parse((const unsigned char *)data, size, &meta);
-		check_meta(&meta);
-		meta_format(&meta, &meta_text);
-		golden_compare(d->d_name, "envelope", meta.envelope);
-		golden_compare(d->d_name, "bodystructure", meta.bodystructure);
-		golden_compare(d->d_name, "body", meta.body);
-		golden_compare(d->d_name, "meta", strbuf_cstr(&meta_text));
-		strbuf_free(&meta_text);
-		message_meta_free(&meta);
-		free(data);
-		files++;
-	}
-	if (dir != NULL)
-		closedir(dir);
-	test_assert(files >= 15);
+	test_assert(test_foreach_file(TESTDATA, ".eml", check_golden) >= 15);
 }
 
 static void parse_string(const char *msg, size_t len, struct message_meta *meta)
@@ -272,7 +240,7 @@ static int print_file(const char *path)
 	struct message_meta meta;
 	struct strbuf meta_text = STRBUF_INIT;
 	size_t size;
-	char *data = read_file(path, &size);
+	char *data = test_read_file(path, &size);
 
 	if (data == NULL) {
 		fprintf(stderr, "%s: cannot read\n", path);

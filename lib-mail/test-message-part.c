@@ -10,27 +10,11 @@
 #include "strbuf.h"
 
 #include "test-common.h"
+#include "test-files.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 
 #define TESTDATA "testdata"
-
-static char *read_file(const char *path, size_t *size_r)
-{
-	FILE *f = fopen(path, "rb");
-	struct strbuf buf = STRBUF_INIT;
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		strbuf_append_n(&buf, chunk, n);
-	fclose(f);
-	*size_r = buf.len;
-	return strbuf_steal(&buf);
-}
 
 static struct message_part *parse(const char *msg)
 {
@@ -170,7 +154,7 @@ static void test_alternative(void)
 static void test_nested_rfc822(void)
 {
 	size_t size;
-	char *msg = read_file(TESTDATA "/nested-rfc822.eml", &size);
+	char *msg = test_read_file(TESTDATA "/nested-rfc822.eml", &size);
 	struct message_part *root;
 	const struct message_part *p, *inner;
 
@@ -333,38 +317,23 @@ static void test_limits(void)
 }
 
 /* Every testdata message, and every prefix of it, gives a sound tree. */
+static void check_prefixes(const char *name, char *data, size_t size)
+{
+	for (size_t n = 0; n <= size; n++) {
+		unsigned char *copy = malloc(n + 1);
+		struct message_part *root;
+
+		memcpy(copy, data, n);
+		root = message_part_parse(copy, n);
+		check_tree(root, n);
+		message_part_free(&root);
+		free(copy);
+	}
+}
+
 static void test_testdata_prefixes(void)
 {
-	DIR *dir = opendir(TESTDATA);
-	struct dirent *d;
-	int files = 0;
-
-	test_assert(dir != NULL);
-	while (dir != NULL && (d = readdir(dir)) != NULL) {
-		size_t len = strlen(d->d_name), size;
-		char path[512], *data;
-
-		if (len < 5 || strcmp(d->d_name + len - 4, ".eml") != 0)
-			continue;
-		snprintf(path, sizeof(path), TESTDATA "/%s", d->d_name);
-		if ((data = read_file(path, &size)) == NULL)
-			continue;
-		for (size_t n = 0; n <= size; n++) {
-			unsigned char *copy = malloc(n + 1);
-			struct message_part *root;
-
-			memcpy(copy, data, n);
-			root = message_part_parse(copy, n);
-			check_tree(root, n);
-			message_part_free(&root);
-			free(copy);
-		}
-		free(data);
-		files++;
-	}
-	if (dir != NULL)
-		closedir(dir);
-	test_assert(files >= 15);
+	test_assert(test_foreach_file(TESTDATA, ".eml", check_prefixes) >= 15);
 }
 
 int main(void)

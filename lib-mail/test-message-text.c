@@ -10,27 +10,11 @@
 #include "utf8.h"
 
 #include "test-common.h"
+#include "test-files.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 
 #define TESTDATA "testdata"
-
-static char *read_file(const char *path, size_t *size_r)
-{
-	FILE *f = fopen(path, "rb");
-	struct strbuf buf = STRBUF_INIT;
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		strbuf_append_n(&buf, chunk, n);
-	fclose(f);
-	*size_r = buf.len;
-	return strbuf_steal(&buf);
-}
 
 static void extract(const char *msg, size_t size, size_t max, char **headers, char **body)
 {
@@ -120,7 +104,7 @@ static void test_alternative(void)
 static void test_nested(void)
 {
 	size_t size;
-	char *msg = read_file(TESTDATA "/nested-rfc822.eml", &size), *h, *b;
+	char *msg = test_read_file(TESTDATA "/nested-rfc822.eml", &size), *h, *b;
 
 	test_assert(msg != NULL);
 	if (msg == NULL)
@@ -183,37 +167,24 @@ static void test_cap(void)
 
 /* Every prefix of every testdata message: valid UTF-8 without NUL (the
    strlen() checks in extract() would miss a NUL, so compare sizes too). */
+static void check_prefixes(const char *name, char *data, size_t size)
+{
+	char *h, *b;
+
+	for (size_t n = 0; n <= size; n += 1 + n / 64) {
+		char *copy = malloc(n + 1);
+
+		memcpy(copy, data, n);
+		extract(copy, n, 1 + n / 3, &h, &b);
+		free(h);
+		free(b);
+		free(copy);
+	}
+}
+
 static void test_testdata_prefixes(void)
 {
-	DIR *dir = opendir(TESTDATA);
-	struct dirent *d;
-	int files = 0;
-
-	test_assert(dir != NULL);
-	while (dir != NULL && (d = readdir(dir)) != NULL) {
-		size_t len = strlen(d->d_name), size;
-		char path[512], *data, *h, *b;
-
-		if (len < 5 || strcmp(d->d_name + len - 4, ".eml") != 0)
-			continue;
-		snprintf(path, sizeof(path), TESTDATA "/%s", d->d_name);
-		if ((data = read_file(path, &size)) == NULL)
-			continue;
-		for (size_t n = 0; n <= size; n += 1 + n / 64) {
-			char *copy = malloc(n + 1);
-
-			memcpy(copy, data, n);
-			extract(copy, n, 1 + n / 3, &h, &b);
-			free(h);
-			free(b);
-			free(copy);
-		}
-		files++;
-		free(data);
-	}
-	if (dir != NULL)
-		closedir(dir);
-	test_assert(files >= 15);
+	test_assert(test_foreach_file(TESTDATA, ".eml", check_prefixes) >= 15);
 }
 
 static void test_nul(void)
