@@ -70,7 +70,7 @@ int mime_decode_base64(const unsigned char *src, size_t len, struct strbuf *dest
 	return 0;
 }
 
-static int mime_decode_hex(unsigned char c)
+int mime_decode_hex_digit(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -105,8 +105,8 @@ static bool mime_decode_qp_line(const unsigned char *p, const unsigned char *end
 			*soft_r = true;
 			break;
 		}
-		if (end - eq >= 3 && (hi = mime_decode_hex(eq[1])) >= 0 &&
-		    (lo = mime_decode_hex(eq[2])) >= 0) {
+		if (end - eq >= 3 && (hi = mime_decode_hex_digit(eq[1])) >= 0 &&
+		    (lo = mime_decode_hex_digit(eq[2])) >= 0) {
 			strbuf_append_c(dest, (char)(hi * 16 + lo));
 			p = eq + 3;
 		} else {

@@ -10,6 +10,7 @@
 #include "rfc2047.h"
 
 #include "base64.h"
+#include "mime-decode.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -87,18 +88,6 @@ static bool rfc2047_word_parse(const unsigned char *p, const unsigned char *end,
 	return true;
 }
 
-static int rfc2047_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-
 /* Decode the word's text into bytes; invalid base64 characters are
    skipped, an invalid "=XX" in Q is kept literally. */
 static void rfc2047_word_decode(const struct rfc2047_word *w, struct strbuf *dest)
@@ -113,8 +102,8 @@ static void rfc2047_word_decode(const struct rfc2047_word *w, struct strbuf *des
 			if (c == '_') {
 				c = ' ';
 			} else if (c == '=' && i + 2 < w->text_len &&
-				   (v = rfc2047_hex(w->text[i + 1])) >= 0 &&
-				   (v2 = rfc2047_hex(w->text[i + 2])) >= 0) {
+				   (v = mime_decode_hex_digit(w->text[i + 1])) >= 0 &&
+				   (v2 = mime_decode_hex_digit(w->text[i + 2])) >= 0) {
 				c = (unsigned char)(v * 16 + v2);
 				i += 2;
 			}
