@@ -47,21 +47,28 @@ void strbuf_append_c(struct strbuf *buf, char c)
 	buf->data[buf->len] = '\0';
 }
 
-void strbuf_printf(struct strbuf *buf, const char *fmt, ...)
+void strbuf_vprintf(struct strbuf *buf, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list copy;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
 	if (n <= 0)
 		return;
 	strbuf_reserve(buf, (size_t)n);
-	va_start(ap, fmt);
 	vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	buf->len += (size_t)n;
+}
+
+void strbuf_printf(struct strbuf *buf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vprintf(buf, fmt, ap);
+	va_end(ap);
 }
 
 void strbuf_truncate(struct strbuf *buf, size_t len)

@@ -9,6 +9,7 @@
 #ifndef STRBUF_H
 #define STRBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct strbuf {
@@ -24,6 +25,8 @@ void strbuf_append(struct strbuf *buf, const char *str);
 void strbuf_append_c(struct strbuf *buf, char c);
 void strbuf_printf(struct strbuf *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void strbuf_vprintf(struct strbuf *buf, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Shorten to len bytes (len <= buf->len). */
 void strbuf_truncate(struct strbuf *buf, size_t len);
 /* The contents as a C string; "" when nothing was appended. Stays owned by

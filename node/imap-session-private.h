@@ -90,7 +90,7 @@ struct imap_session {
 	bool syncing;                /* a sync query is in flight */
 	bool sync_again;             /* another sync was asked for meanwhile */
 	void (*sync_again_done)(struct imap_session *s);
-	bool literal_wait;           /* "+ OK" sent, waiting for the literal */
+	bool processing;             /* inside imap_session_process() */
 	bool utf8_enabled;           /* ENABLE UTF8=ACCEPT */
 	bool condstore;              /* ENABLE CONDSTORE or a CONDSTORE command */
 	bool qresync;                /* ENABLE QRESYNC */
@@ -110,10 +110,8 @@ struct imap_session {
 	bool cmd_uid;                /* prefixed with UID */
 	char *finish_line;           /* tagged reply waiting for a sync */
 	struct sasl_server *sasl;    /* AUTHENTICATE in progress */
-	void *cmd_ctx;               /* state of a multi-step command */
 
 	ev_timer keepalive;          /* IDLE "* OK Still here" */
-	ev_timer output_stall;       /* client not reading its output */
 };
 
 /* Untagged or continuation output: one line, CRLF added. */
@@ -164,11 +162,6 @@ void imap_sync(struct imap_session *s, bool allow_expunge,
 void imap_sync_own_modseq(struct imap_session *s, uint64_t modseq);
 /* FLAGS (...) of one message: system flags from bits, then keywords. */
 void imap_flags_append(struct strbuf *out, uint16_t flags, const char *keywords);
-/* Resolve a sequence set or UID set argument to UIDs in the view; false
-   (after answering BAD) when it is malformed. */
-bool imap_uidset_arg(struct imap_session *s, const char *text, bool uid,
-		     struct imap_seqset *uids_r);
-
 /* Commands (imap-cmd-*.c). */
 void imap_cmd_capability(struct imap_session *s, const struct imap_command *cmd);
 void imap_cmd_noop(struct imap_session *s, const struct imap_command *cmd);

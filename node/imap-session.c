@@ -91,18 +91,12 @@ void imap_send(struct imap_session *s, const char *fmt, ...)
 {
 	struct strbuf line = STRBUF_INIT;
 	va_list ap;
-	char *text;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
+	strbuf_vprintf(&line, fmt, ap);
 	va_end(ap);
-	if (text == NULL)
-		return;
-	strbuf_append(&line, text);
 	strbuf_append(&line, "\r\n");
 	conn_write(s->conn, strbuf_cstr(&line), line.len);
-	free(text);
 	strbuf_free(&line);
 }
 
@@ -114,7 +108,6 @@ void imap_close(struct imap_session *s, const char *text)
 	log_info("imap", s->ws.id_str, "event=close reason=\"%s\"", text);
 	s->state = IMAP_STATE_LOGOUT;
 	ev_timer_stop(s->worker->loop, &s->keepalive);
-	ev_timer_stop(s->worker->loop, &s->output_stall);
 	conn_close(s->conn);
 }
 
@@ -147,8 +140,6 @@ static void imap_write_tagged(struct imap_session *s, const char *line)
 	imap_set_timeout(s);
 }
 
-static bool imap_processing;
-
 static void imap_finish_after_sync(struct imap_session *s)
 {
 	char *line;
@@ -159,7 +150,7 @@ static void imap_finish_after_sync(struct imap_session *s)
 	s->finish_line = NULL;
 	imap_write_tagged(s, line);
 	free(line);
-	if (!imap_processing)
+	if (!s->processing)
 		imap_session_process(s);
 }
 
@@ -167,15 +158,11 @@ void imap_cmd_finish(struct imap_session *s, const char *status, const char *fmt
 {
 	struct strbuf line = STRBUF_INIT;
 	va_list ap;
-	char *text;
 
+	strbuf_printf(&line, "%s %s ", s->tag != NULL ? s->tag : "*", status);
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
+	strbuf_vprintf(&line, fmt, ap);
 	va_end(ap);
-	strbuf_printf(&line, "%s %s %s", s->tag != NULL ? s->tag : "*", status,
-		      text != NULL ? text : "");
-	free(text);
 	if (s->sel != NULL && s->sel->changed && s->state == IMAP_STATE_SELECTED &&
 	    ((s->cmd == NULL || (s->cmd->flags & IMAP_CMD_FLAG_SEQ_BASED) == 0) || s->cmd_uid)) {
 		s->finish_line = strbuf_steal(&line);
@@ -184,7 +171,7 @@ void imap_cmd_finish(struct imap_session *s, const char *status, const char *fmt
 	}
 	imap_write_tagged(s, strbuf_cstr(&line));
 	strbuf_free(&line);
-	if (!imap_processing)
+	if (!s->processing)
 		imap_session_process(s);
 }
 
@@ -250,7 +237,7 @@ static void imap_execute(struct imap_session *s, const struct imap_command *pars
 }
 
 /* The parser reported a syntax error or an exceeded limit. */
-static void imap_parse_error(struct imap_session *s, int ret)
+static void imap_parse_error(struct imap_session *s)
 {
 	enum imap_parser_error kind;
 	const char *tag;
@@ -263,7 +250,8 @@ static void imap_parse_error(struct imap_session *s, int ret)
 		imap_send(s, "* BAD %s", text);
 }
 
-/* A synchronizing literal was announced: invite it, or refuse it. */
+/* A synchronizing literal was announced: invite it (the parser has
+   already refused one over the limit). */
 static void imap_literal_announced(struct imap_session *s)
 {
 	uint64_t size;
@@ -314,7 +302,7 @@ static bool imap_feed(struct imap_session *s)
 		return true;
 	}
 	if (ret < 0) {
-		imap_parse_error(s, ret);
+		imap_parse_error(s);
 		return true;
 	}
 	imap_literal_announced(s);
@@ -323,9 +311,10 @@ static bool imap_feed(struct imap_session *s)
 
 void imap_session_process(struct imap_session *s)
 {
-	bool outer = !imap_processing;
+	bool outer = !s->processing;
 
-	imap_processing = true;
+	/* a command finishing inside this loop must not start another one */
+	s->processing = true;
 	while (!s->busy && s->state != IMAP_STATE_LOGOUT) {
 		if (s->draining && s->sasl == NULL) {
 			imap_close(s, "Server shutting down");
@@ -339,7 +328,7 @@ void imap_session_process(struct imap_session *s)
 	if (s->busy && s->state != IMAP_STATE_LOGOUT)
 		conn_pause(s->conn);
 	if (outer)
-		imap_processing = false;
+		s->processing = false;
 }
 
 static void imap_parser_name(struct imap_parser *parser, const char *name, void *context)
@@ -372,7 +361,6 @@ static void imap_session_closed(void *ctx, const char *reason)
 	imap_select_close(s);
 	worker_session_unregister(&s->ws);
 	ev_timer_stop(s->worker->loop, &s->keepalive);
-	ev_timer_stop(s->worker->loop, &s->output_stall);
 	imap_parser_free(&s->parser);
 	sasl_server_free(&s->sasl);
 	conn_free(&s->conn);
