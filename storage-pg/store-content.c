@@ -61,6 +61,11 @@ void store_param_utf8(struct pg_request *req, const char *text)
 void store_content_params(struct pg_request *req, const struct store_content *c)
 {
 	const struct message_meta *m = &c->meta;
+	const char *const texts[] = {
+		m->subject, m->from, m->to, m->cc, m->message_id, m->in_reply_to,
+		m->references, m->sort_subject, m->sort_from, m->sort_to, m->sort_cc,
+		c->search_headers, c->search_body,
+	};
 
 	pg_request_param_binary_ref(req, c->sha256, sizeof(c->sha256));
 	pg_request_param_binary_ref(req, c->raw, c->size);
@@ -69,17 +74,6 @@ void store_content_params(struct pg_request *req, const struct store_content *c)
 	store_param_utf8(req, m->bodystructure);
 	store_param_utf8(req, m->body);
 	store_param_sent_date(req, m);
-	store_param_utf8(req, m->subject);
-	store_param_utf8(req, m->from);
-	store_param_utf8(req, m->to);
-	store_param_utf8(req, m->cc);
-	store_param_utf8(req, m->message_id);
-	store_param_utf8(req, m->in_reply_to);
-	store_param_utf8(req, m->references);
-	store_param_utf8(req, m->sort_subject);
-	store_param_utf8(req, m->sort_from);
-	store_param_utf8(req, m->sort_to);
-	store_param_utf8(req, m->sort_cc);
-	store_param_utf8(req, c->search_headers);
-	store_param_utf8(req, c->search_body);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		store_param_utf8(req, texts[i]);
 }

@@ -31,7 +31,7 @@ void store_content_clear(struct store_content *c);
 
 /* Append the content's twenty parameters in petrel_store_content() order:
    sha256 bytea, raw bytea, header_size int, envelope, bodystructure, body,
-   sent_date timestamptz, then twelve header texts and the two search
+   sent_date timestamptz, then eleven header texts and the two search
    texts. c must live until the request's callback (raw is passed by
    reference). */
 void store_content_params(struct pg_request *req, const struct store_content *c);
