@@ -416,19 +416,27 @@ BEGIN
     RETURN QUERY SELECT v_uidv, v_uid;
 END $$;
 
--- CREATE: the mailbox and any missing parents ("a/b/c" creates "a" and
--- "a/b"). PTEXI when the name itself exists.
-CREATE FUNCTION petrel_mailbox_create(p_account bigint, p_name text, p_special_use text)
-RETURNS bigint LANGUAGE plpgsql AS $$
+-- The missing parents of a mailbox name ("a/b/c" needs "a" and "a/b").
+CREATE FUNCTION petrel_mailbox_parents(p_account bigint, p_name text)
+RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     v_parts text[] := string_to_array(p_name, '/');
-    v_id    bigint;
 BEGIN
     FOR i IN 1 .. cardinality(v_parts) - 1 LOOP
         INSERT INTO mailboxes (account_id, name)
         VALUES (p_account, array_to_string(v_parts[1:i], '/'))
         ON CONFLICT (account_id, name) DO NOTHING;
     END LOOP;
+END $$;
+
+-- CREATE: the mailbox and any missing parents. PTEXI when the name itself
+-- exists.
+CREATE FUNCTION petrel_mailbox_create(p_account bigint, p_name text, p_special_use text)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    PERFORM petrel_mailbox_parents(p_account, p_name);
     INSERT INTO mailboxes (account_id, name, special_use)
     VALUES (p_account, p_name, p_special_use)
     ON CONFLICT (account_id, name) DO NOTHING
@@ -488,9 +496,7 @@ BEGIN
          WHERE account_id = p_account AND id = v_inbox.id;
         RETURN;
     END IF;
-    -- Parents of the new name that do not exist yet are created.
-    PERFORM petrel_mailbox_create(p_account, p_new, NULL);
-    DELETE FROM mailboxes WHERE account_id = p_account AND name = p_new;
+    PERFORM petrel_mailbox_parents(p_account, p_new);
     UPDATE mailboxes SET name = p_new || substr(name, length(p_old) + 1)
      WHERE account_id = p_account
        AND (name = p_old OR left(name, length(p_old) + 1) = p_old || '/');
