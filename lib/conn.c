@@ -48,6 +48,8 @@ struct conn {
 	bool write_wants_read; /* TLS write blocked on readability */
 	int in_callback;
 	bool free_pending;
+	size_t output_low;
+	void (*output_low_cb)(void *ctx);
 };
 
 static void conn_update_watchers(struct conn *conn);
@@ -274,6 +276,25 @@ size_t conn_output_len(const struct conn *conn)
 	return buffer_len(&conn->out);
 }
 
+void conn_when_output_below(struct conn *conn, size_t threshold, void (*callback)(void *ctx))
+{
+	conn->output_low = threshold;
+	conn->output_low_cb = callback;
+}
+
+/* Output fell to the armed threshold: tell the owner once. */
+static void conn_output_drained(struct conn *conn)
+{
+	void (*callback)(void *ctx) = conn->output_low_cb;
+
+	if (callback == NULL || buffer_len(&conn->out) > conn->output_low)
+		return;
+	conn->output_low_cb = NULL;
+	conn->in_callback++;
+	callback(conn->ctx);
+	conn_callback_done(conn);
+}
+
 void conn_set_timeout(struct conn *conn, double seconds)
 {
 	conn->timeout = seconds;
@@ -433,6 +454,9 @@ static void conn_write_ready(struct conn *conn)
 		buffer_consume(&conn->out, n);
 	}
 	if (conn->finished)
+		return;
+	conn_output_drained(conn);
+	if (conn->finished || conn->free_pending)
 		return;
 	if (conn->tls == TLS_PENDING) {
 		conn_tls_begin(conn);

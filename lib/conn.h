@@ -57,6 +57,11 @@ void conn_resume(struct conn *conn);
 void conn_write(struct conn *conn, const void *data, size_t len);
 void conn_printf(struct conn *conn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t conn_output_len(const struct conn *conn);
+/* Call callback(ctx) once, when the pending output has been written down
+   to threshold bytes or fewer (arm it only while output is above that).
+   A producer of large responses writes a batch, arms this, and makes the
+   next batch in the callback: output stays bounded for a slow reader. */
+void conn_when_output_below(struct conn *conn, size_t threshold, void (*callback)(void *ctx));
 
 /* Inactivity timeout in seconds, restarted by every read; 0 disables. */
 void conn_set_timeout(struct conn *conn, double seconds);
