@@ -294,11 +294,13 @@ static void pg_conn_result(struct pg_pool_conn *pc, PGresult *res)
 	case PGRES_BAD_RESPONSE:
 	case PGRES_NONFATAL_ERROR: {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		const char *text = PQresultErrorMessage(res);
 		char msg[600];
 
-		snprintf(msg, sizeof(msg), "%s (sqlstate %s)", PQresultErrorMessage(res),
+		/* the first line only (PL/pgSQL adds CONTEXT lines), but keep the
+		   sqlstate that callers map to protocol replies */
+		snprintf(msg, sizeof(msg), "%.*s (sqlstate %s)", (int)strcspn(text, "\n"), text,
 			 state != NULL ? state : "?");
-		msg[strcspn(msg, "\n")] = '\0';
 		pg_conn_set_error(pc, msg);
 		break;
 	}

@@ -10,6 +10,7 @@
 
 #include "auth-verify.h"
 #include "log.h"
+#include "net.h"
 #include "settings.h"
 #include "store-auth.h"
 #include "strbuf.h"
@@ -260,6 +261,15 @@ static void auth_split_master(struct auth_job *job)
 		return;
 	job->master = xstrdup(at + strlen(sep));
 	job->login[at - job->login] = '\0';
+}
+
+bool auth_cleartext_allowed(const struct worker *worker, bool tls, const char *client_ip)
+{
+	struct settings_cache *settings = worker->settings;
+
+	return tls || settings_get_bool(settings, "auth_allow_cleartext", 0, 0) ||
+	       (net_ip_is_loopback(client_ip) &&
+		settings_get_bool(settings, "auth_cleartext_loopback", 0, 0));
 }
 
 void auth_login(struct auth *auth, const struct auth_login_request *request,

@@ -51,4 +51,9 @@ void auth_cache_clear(struct auth *auth);
 void auth_login(struct auth *auth, const struct auth_login_request *request,
 		auth_callback_t *callback, void *ctx);
 
+/* Whether a session may receive a password now (IMAP LOGIN/AUTHENTICATE,
+   POP3 USER/PASS/AUTH): over TLS, from a loopback client when the setting
+   auth_cleartext_loopback allows it, or anywhere with auth_allow_cleartext. */
+bool auth_cleartext_allowed(const struct worker *worker, bool tls, const char *client_ip);
+
 #endif

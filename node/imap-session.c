@@ -9,11 +9,11 @@
  */
 #include "imap-session-private.h"
 
+#include "auth.h"
 #include "conn.h"
 #include "imap-utf7.h"
 #include "imap-quote.h"
 #include "log.h"
-#include "net.h"
 #include "sasl.h"
 #include "settings.h"
 #include "store-imap-mailbox.h"
@@ -58,11 +58,7 @@ long long imap_setting(const struct imap_session *s, const char *name)
 
 bool imap_auth_allowed(const struct imap_session *s)
 {
-	struct settings_cache *settings = s->worker->settings;
-
-	return conn_is_tls(s->conn) || settings_get_bool(settings, "auth_allow_cleartext", 0, 0) ||
-	       (net_ip_is_loopback(s->ws.ip) &&
-		settings_get_bool(settings, "auth_cleartext_loopback", 0, 0));
+	return auth_cleartext_allowed(s->worker, conn_is_tls(s->conn), s->ws.ip);
 }
 
 void imap_capabilities(const struct imap_session *s, struct strbuf *out)

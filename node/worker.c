@@ -16,6 +16,7 @@
 #include "node-shm.h"
 #include "pg-listen.h"
 #include "pg-pool.h"
+#include "pop3-session.h"
 #include "rcpt-cache.h"
 #include "settings.h"
 #include "smtp-session.h"
@@ -143,6 +144,8 @@ static void worker_accept_one(struct worker *w, enum listener_kind kind, int fd,
 	}
 	if (kind == LISTENER_IMAP || kind == LISTENER_IMAPS)
 		imap_session_new(w, fd, kind, ip);
+	else if (kind == LISTENER_POP3 || kind == LISTENER_POP3S)
+		pop3_session_new(w, fd, kind, ip);
 	else
 		smtp_session_new(w, fd, kind, ip);
 }
