@@ -24,6 +24,10 @@
 
 #define CONN_READ_CHUNK 16384
 #define CONN_DEFAULT_MAX_INPUT 65536
+/* How long a closing connection may take to flush its last output: a
+   peer that stopped reading must not keep the connection (and the node's
+   shutdown) waiting forever. */
+#define CONN_CLOSE_FLUSH_SECS 10.0
 
 enum conn_tls_state { TLS_NONE, TLS_PENDING, TLS_HANDSHAKE, TLS_OPEN };
 
@@ -120,6 +124,10 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct conn *conn = w->data;
 
 	ev_timer_stop(loop, w);
+	if (conn->closing) {
+		conn_finish(conn, "output not flushed at close");
+		return;
+	}
 	conn->in_callback++;
 	conn->cb->timeout(conn->ctx);
 	if (conn_callback_done(conn))
@@ -297,6 +305,8 @@ static void conn_output_drained(struct conn *conn)
 
 void conn_set_timeout(struct conn *conn, double seconds)
 {
+	if (conn->closing)
+		return;   /* the close flush timer runs */
 	conn->timeout = seconds;
 	ev_timer_stop(conn->loop, &conn->timer);
 	if (seconds > 0 && !conn->finished) {
@@ -308,6 +318,11 @@ void conn_set_timeout(struct conn *conn, double seconds)
 void conn_close(struct conn *conn)
 {
 	conn->closing = true;
+	if (!conn->finished) {
+		ev_timer_stop(conn->loop, &conn->timer);
+		ev_timer_set(&conn->timer, CONN_CLOSE_FLUSH_SECS, 0);
+		ev_timer_start(conn->loop, &conn->timer);
+	}
 	conn_update_watchers(conn);
 }
 

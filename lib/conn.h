@@ -65,7 +65,8 @@ void conn_when_output_below(struct conn *conn, size_t threshold, void (*callback
 
 /* Inactivity timeout in seconds, restarted by every read; 0 disables. */
 void conn_set_timeout(struct conn *conn, double seconds);
-/* Stop reading, flush the output, then close and report closed(). */
+/* Stop reading, flush the output, then close and report closed(); a peer
+   that does not read the rest within 10 s is cut off. */
 void conn_close(struct conn *conn);
 
 #endif
