@@ -266,8 +266,8 @@ BEGIN
        AND EXISTS (SELECT 1 FROM messages m WHERE m.account_id = p_account
                       AND m.mailbox_id = p_mailbox AND m.modseq = v_modseq);
     IF p_mode <> 2 AND cardinality(p_keywords) > 0 THEN
-        UPDATE mailboxes SET keywords = petrel_keywords_add(keywords, p_keywords)
-         WHERE account_id = p_account AND id = p_mailbox;
+        UPDATE mailboxes mb SET keywords = petrel_keywords_add(mb.keywords, p_keywords)
+         WHERE mb.account_id = p_account AND mb.id = p_mailbox;
     END IF;
 END $$;
 

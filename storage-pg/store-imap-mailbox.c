@@ -55,6 +55,7 @@ static void store_imap_mailboxes_reply(void *ctx, const struct pg_reply *reply)
 			.highestmodseq = (uint64_t)store_get_int64(res, i, 7),
 			.bytes = (uint64_t)store_get_int64(res, i, 8),
 			.unseen = (uint32_t)store_get_int64(res, i, 9),
+			.deleted = (uint32_t)store_get_int64(res, i, 10),
 		};
 	}
 	cb(call->ctx, error, boxes, count);
@@ -63,7 +64,8 @@ static void store_imap_mailboxes_reply(void *ctx, const struct pg_reply *reply)
 }
 
 void store_imap_mailboxes(struct pg_pool *pool, int64_t account_id, const char *name,
-			  bool with_unseen, store_imap_mailboxes_callback_t *callback, void *ctx)
+			  unsigned int counts, store_imap_mailboxes_callback_t *callback,
+			  void *ctx)
 {
 	struct pg_request *req = pg_request_new(store_imap_mailboxes_reply,
 		STORE_CALL(callback, ctx));
@@ -72,7 +74,10 @@ void store_imap_mailboxes(struct pg_pool *pool, int64_t account_id, const char *
 		       "mb.messages, mb.uidnext, mb.uidvalidity, mb.highestmodseq, mb.bytes, "
 		       "CASE WHEN $3 THEN (SELECT count(*) FROM messages m "
 		       "  WHERE m.account_id = mb.account_id AND m.mailbox_id = mb.id "
-		       "    AND (m.flags & 1) = 0) ELSE 0 END "
+		       "    AND (m.flags & 1) = 0) ELSE 0 END, "
+		       "CASE WHEN $4 THEN (SELECT count(*) FROM messages m "
+		       "  WHERE m.account_id = mb.account_id AND m.mailbox_id = mb.id "
+		       "    AND (m.flags & 8) <> 0) ELSE 0 END "
 		       "FROM mailboxes mb WHERE mb.account_id = $1 AND ($2::text IS NULL OR "
 		       "mb.name = $2) ORDER BY mb.name COLLATE \"C\"");
 	pg_request_param_textf(req, "%lld", (long long)account_id);
@@ -80,7 +85,8 @@ void store_imap_mailboxes(struct pg_pool *pool, int64_t account_id, const char *
 		pg_request_param_text(req, name);
 	else
 		pg_request_param_null(req);
-	pg_request_param_text(req, with_unseen ? "true" : "false");
+	pg_request_param_text(req, (counts & STORE_IMAP_COUNT_UNSEEN) != 0 ? "true" : "false");
+	pg_request_param_text(req, (counts & STORE_IMAP_COUNT_DELETED) != 0 ? "true" : "false");
 	pg_pool_submit(pool, req);
 }
 

@@ -39,17 +39,25 @@ struct store_imap_mailbox {
 	uint64_t highestmodseq;
 	uint64_t bytes;
 	uint32_t unseen;             /* only when asked for */
+	uint32_t deleted;            /* only when asked for */
 };
+
+/* Counters store_imap_mailboxes() computes on request (bits). */
+#define STORE_IMAP_COUNT_UNSEEN  0x01
+#define STORE_IMAP_COUNT_DELETED 0x02
+
 
 typedef void store_imap_mailboxes_callback_t(void *ctx, const char *error,
 					     const struct store_imap_mailbox *boxes,
 					     unsigned int count);
 
 /* The account's mailboxes sorted by name, or only the one called name
-   (NULL for all). with_unseen counts unseen messages too (an index scan
-   per mailbox). */
+   (NULL for all). counts (STORE_IMAP_COUNT_* bits; true is UNSEEN) asks
+   for unseen and \Deleted messages to be counted too (a partial index
+   scan per mailbox each). */
 void store_imap_mailboxes(struct pg_pool *pool, int64_t account_id, const char *name,
-			  bool with_unseen, store_imap_mailboxes_callback_t *callback, void *ctx);
+			  unsigned int counts, store_imap_mailboxes_callback_t *callback,
+			  void *ctx);
 
 struct store_imap_select {
 	int64_t id;

@@ -352,7 +352,7 @@ int store_imap_search_sql(int64_t account_id, int64_t mailbox_id, uint32_t max_u
 	if (select == STORE_IMAP_SEARCH_SELECT_THREAD) {
 		b.need_contents = true;
 		strbuf_append(&sql, "SELECT m.uid, c.message_id, c.in_reply_to, c.refs, "
-			      "c.sort_subject, floor(extract(epoch FROM " SENT_DATE "))::int8");
+			      "c.subject, floor(extract(epoch FROM " SENT_DATE "))::int8");
 	} else {
 		strbuf_append(&sql, "SELECT m.uid, m.modseq");
 	}
@@ -451,7 +451,7 @@ static void store_imap_search_thread_reply(void *ctx, const struct pg_reply *rep
 		rows[i].message_id = PQgetvalue(res, r, 1);
 		rows[i].in_reply_to = PQgetvalue(res, r, 2);
 		rows[i].references = PQgetvalue(res, r, 3);
-		rows[i].base_subject = PQgetvalue(res, r, 4);
+		rows[i].subject = PQgetvalue(res, r, 4);
 		rows[i].date = strtoll(PQgetvalue(res, r, 5), NULL, 10);
 	}
 	call->thread_callback(call->ctx, NULL, rows, count);

@@ -32,7 +32,7 @@
 enum store_imap_search_select {
 	/* Columns: uid, modseq. */
 	STORE_IMAP_SEARCH_SELECT_UIDS,
-	/* Columns: uid, message_id, in_reply_to, refs, sort_subject, date
+	/* Columns: uid, message_id, in_reply_to, refs, subject, date
 	   (epoch seconds of the Date: header, else the internal date). */
 	STORE_IMAP_SEARCH_SELECT_THREAD,
 };
@@ -82,7 +82,7 @@ struct store_imap_thread_row {
 	const char *message_id;
 	const char *in_reply_to;
 	const char *references;
-	const char *base_subject;
+	const char *subject;       /* decoded; the session derives the base subject */
 	int64_t date;              /* epoch seconds: sent date, else internal date */
 };
 

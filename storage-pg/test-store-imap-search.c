@@ -253,7 +253,7 @@ static void test_sort_thread(void)
 	      BASE JOIN_C WHERE "(true) ORDER BY lower(c.sort_subject COLLATE \"C\"), "
 	      "lower(c.sort_to COLLATE \"C\"), lower(c.sort_cc COLLATE \"C\") DESC, m.uid", "");
 	check("THREAD REFERENCES UTF-8 BODY x",
-	      "SELECT m.uid, c.message_id, c.in_reply_to, c.refs, c.sort_subject, "
+	      "SELECT m.uid, c.message_id, c.in_reply_to, c.refs, c.subject, "
 	      "floor(extract(epoch FROM coalesce(c.sent_date, m.internal_date)))::int8 "
 	      "FROM messages m" JOIN_C JOIN_S WHERE "((to_tsvector('simple', s.body) @@ "
 	      TSQUERY("5") " AND s.body ILIKE $4)) ORDER BY m.uid", "%x% | x");

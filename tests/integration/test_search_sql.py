@@ -260,11 +260,11 @@ def test_thread_rows(mailbox):
                                    "THREAD ORDEREDSUBJECT US-ASCII UID 9"])
     rows = run(conn, built[0])
     assert rows == [
-        (1, "<m1@example.test>", "", "", "hello world", 1577838600),
-        (2, "<m2@example.test>", "<m1@example.test>", "<m1@example.test>", "Hello World",
+        (1, "<m1@example.test>", "", "", "Hello World", 1577838600),
+        (2, "<m2@example.test>", "<m1@example.test>", "<m1@example.test>", "Re: Hello World",
          1577923200),
     ]
-    assert run(conn, built[1]) == [(9, "", "", "", "%", 1577923199)]
+    assert run(conn, built[1]) == [(9, "", "", "", "% percent", 1577923199)]
 
 
 def test_refused_before_sql(mailbox):

@@ -1,0 +1,24 @@
+/*
+ * store-maintenance.h — periodic clean-up jobs the nodes run against the
+ * store. Each is a singleton across the cluster: the statement takes a
+ * transaction-level advisory lock first and does nothing when another node
+ * holds it, so any number of nodes may schedule the same job.
+ */
+#ifndef STORE_MAINTENANCE_H
+#define STORE_MAINTENANCE_H
+
+#include "pg-pool.h"
+
+#include <stdint.h>
+
+/* removed: messages removed, or -1 when another node is running the job
+   (error NULL then too). */
+typedef void store_maintenance_callback_t(void *ctx, const char *error, int64_t removed);
+
+/* Remove at most limit messages from \Trash and \Junk mailboxes that were
+   saved there more than autoexpunge_days ago (the domain's setting, else
+   the server's, else default_days; 0 = keep). */
+void store_autoexpunge(struct pg_pool *pool, int default_days, int limit,
+		       store_maintenance_callback_t *callback, void *ctx);
+
+#endif
