@@ -108,7 +108,27 @@ struct imap_select_call {
 	struct session_ticket *ticket;
 	char *name;
 	bool readonly;
+	/* (QRESYNC (uidvalidity modseq [known-uids])) */
+	bool qresync;
+	uint32_t qresync_uidvalidity;
+	uint64_t qresync_modseq;
+	struct imap_seqset qresync_known;
 };
+
+static void imap_select_call_free(struct imap_select_call *call)
+{
+	imap_seqset_free(&call->qresync_known);
+	free(call->name);
+	free(call);
+}
+
+static void imap_select_finish(struct imap_session *s)
+{
+	if (s == NULL)
+		return;
+	imap_cmd_finish(s, "OK", "[%s] %s completed", s->sel->readonly ? "READ-ONLY" : "READ-WRITE",
+			s->sel->readonly ? "Examine" : "Select");
+}
 
 static void imap_select_reply(void *ctx, const char *error, const struct store_imap_select *info)
 {
@@ -119,15 +139,13 @@ static void imap_select_reply(void *ctx, const char *error, const struct store_i
 	const char *parse_error;
 
 	if (s == NULL) {
-		free(call->name);
-		free(call);
+		imap_select_call_free(call);
 		return;
 	}
 	if (error != NULL || info == NULL ||
 	    (info->uids[0] != '\0' &&
 	     imap_seqset_parse(info->uids, UINT32_MAX / 2, &uids, &parse_error) < 0)) {
-		free(call->name);
-		free(call);
+		imap_select_call_free(call);
 		if (error != NULL)
 			imap_cmd_finish_store_error(s, error, "SELECT");
 		else
@@ -137,6 +155,7 @@ static void imap_select_reply(void *ctx, const char *error, const struct store_i
 	sel = xcalloc(1, sizeof(*sel));
 	sel->id = info->id;
 	sel->name = call->name;
+	call->name = NULL;
 	sel->readonly = call->readonly;
 	sel->uidvalidity = info->uidvalidity;
 	sel->uidnext = info->uidnext;
@@ -144,7 +163,6 @@ static void imap_select_reply(void *ctx, const char *error, const struct store_i
 	for (unsigned int i = 0; i < uids.count; i++)
 		imap_msgmap_append(&sel->map, uids.ranges[i].first, uids.ranges[i].last);
 	imap_seqset_free(&uids);
-	free(call);
 	imap_select_open(s, sel);
 
 	imap_send(s, "* %u EXISTS", imap_msgmap_count(&sel->map));
@@ -160,8 +178,76 @@ static void imap_select_reply(void *ctx, const char *error, const struct store_i
 	imap_send(s, "* OK [UIDVALIDITY %u] UIDs valid", sel->uidvalidity);
 	imap_send(s, "* OK [UIDNEXT %u] Predicted next UID", sel->uidnext);
 	imap_send(s, "* OK [HIGHESTMODSEQ %llu] Highest", (unsigned long long)sel->modseq);
-	imap_cmd_finish(s, "OK", "[%s] %s completed", sel->readonly ? "READ-ONLY" : "READ-WRITE",
-			sel->readonly ? "Examine" : "Select");
+	if (call->qresync && call->qresync_uidvalidity == sel->uidvalidity &&
+	    call->qresync_modseq < sel->modseq)
+		imap_sync_qresync(s, call->qresync_modseq, &call->qresync_known,
+				  imap_select_finish);
+	else
+		imap_select_finish(s);
+	imap_select_call_free(call);
+}
+
+/* (QRESYNC (uidvalidity modseq [known-uids [seq-match-data]])); the
+   sequence match data is an optimisation for the server and not needed
+   when expunged UIDs are kept exactly. */
+static bool imap_select_qresync_param(struct imap_session *s, const struct imap_arg *arg,
+				      struct imap_select_call *call)
+{
+	const struct imap_arg *list;
+	const char *uidvalidity, *modseq, *known, *error;
+	unsigned int count;
+	char *end;
+
+	if (!s->qresync) {
+		imap_cmd_finish(s, "BAD", "QRESYNC is not enabled");
+		return false;
+	}
+	if (!imap_arg_get_list(arg, &list, &count) || count < 2 ||
+	    !imap_arg_get_atom(&list[0], &uidvalidity) || !imap_arg_get_atom(&list[1], &modseq)) {
+		imap_cmd_finish(s, "BAD", "Invalid QRESYNC parameter");
+		return false;
+	}
+	call->qresync = true;
+	call->qresync_uidvalidity = (uint32_t)strtoul(uidvalidity, &end, 10);
+	if (*end == '\0')
+		call->qresync_modseq = strtoull(modseq, &end, 10);
+	if (*end != '\0' || call->qresync_uidvalidity == 0 || call->qresync_modseq == 0 ||
+	    (count > 2 && (!imap_arg_get_atom(&list[2], &known) ||
+			   imap_seqset_parse(known, (unsigned int)imap_setting(s,
+					     "imap_max_seqset_ranges"),
+					     &call->qresync_known, &error) < 0 ||
+			   call->qresync_known.has_star))) {
+		imap_cmd_finish(s, "BAD", "Invalid QRESYNC parameter");
+		return false;
+	}
+	return true;
+}
+
+/* SELECT/EXAMINE parameters (RFC 7162 3.1.8 and 3.2.5). */
+static bool imap_select_params(struct imap_session *s, const struct imap_command *cmd,
+			       struct imap_select_call *call)
+{
+	const struct imap_arg *params;
+	unsigned int count;
+
+	if (cmd->arg_count == 1)
+		return true;
+	if (cmd->arg_count > 2 || !imap_arg_get_list(&cmd->args[1], &params, &count)) {
+		imap_cmd_finish(s, "BAD", "Invalid %s parameters", cmd->name);
+		return false;
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		if (imap_arg_atom_equals(&params[i], "CONDSTORE")) {
+			s->condstore = true;
+		} else if (imap_arg_atom_equals(&params[i], "QRESYNC") && i + 1 < count) {
+			if (!imap_select_qresync_param(s, &params[++i], call))
+				return false;
+		} else {
+			imap_cmd_finish(s, "BAD", "Unknown %s parameter", cmd->name);
+			return false;
+		}
+	}
+	return true;
 }
 
 void imap_cmd_select(struct imap_session *s, const struct imap_command *cmd)
@@ -182,21 +268,13 @@ void imap_cmd_select(struct imap_session *s, const struct imap_command *cmd)
 	if (!imap_mailbox_arg(s, &cmd->args[0], &name))
 		return;
 	call = xcalloc(1, sizeof(*call));
-	call->ticket = session_ticket_new(&s->ws);
 	call->name = name;
 	call->readonly = strcmp(cmd->name, "EXAMINE") == 0;
-	for (unsigned int i = 1; i < cmd->arg_count; i++) {
-		const struct imap_arg *params;
-		unsigned int count;
-
-		/* (CONDSTORE) enables CONDSTORE (RFC 7162 3.1.8) */
-		if (imap_arg_get_list(&cmd->args[i], &params, &count)) {
-			for (unsigned int j = 0; j < count; j++) {
-				if (imap_arg_atom_equals(&params[j], "CONDSTORE"))
-					s->condstore = true;
-			}
-		}
+	if (!imap_select_params(s, cmd, call)) {
+		imap_select_call_free(call);
+		return;
 	}
+	call->ticket = session_ticket_new(&s->ws);
 	store_imap_select(s->worker->pool, s->account_id, name, imap_select_reply, call);
 }
 

@@ -110,6 +110,7 @@ struct imap_session {
 	bool cmd_uid;                /* prefixed with UID */
 	char *finish_line;           /* tagged reply waiting for a sync */
 	struct sasl_server *sasl;    /* AUTHENTICATE in progress */
+	struct imap_fetch *fetch;    /* FETCH in progress (imap-cmd-fetch.c) */
 
 	ev_timer keepalive;          /* IDLE "* OK Still here" */
 };
@@ -131,6 +132,12 @@ void imap_close(struct imap_session *s, const char *text);
 struct imap_session *imap_session_from_ticket(struct session_ticket *ticket);
 /* Continue with buffered input (after a command finished). */
 void imap_session_process(struct imap_session *s);
+/* For a running command that batches the ones after it (APPEND): parse
+   the next buffered command now. Returns it when complete (valid until
+   the next parse; the running command's own arguments are freed by this
+   call), NULL when more input is needed (a literal is invited) or it was
+   bad (answered BAD). */
+const struct imap_command *imap_session_parse_next(struct imap_session *s);
 
 /* Settings in effect for the logged-in account (server level before). */
 long long imap_setting(const struct imap_session *s, const char *name);
@@ -158,10 +165,42 @@ void imap_select_close(struct imap_session *s);
    NULL). */
 void imap_sync(struct imap_session *s, bool allow_expunge,
 	       void (*done)(struct imap_session *s));
+/* Tell the client that uids (ascending) are gone and drop them from the
+   view: "* n EXPUNGE" each (renumbering as it goes) or one VANISHED with
+   QRESYNC. UIDs no longer in the view are skipped, so nothing is told
+   twice. */
+void imap_sync_send_expunged(struct imap_session *s, const uint32_t *uids, unsigned int count);
+/* SELECT ... (QRESYNC (uidvalidity modseq [known-uids])) with a matching
+   UIDVALIDITY (RFC 7162 3.2.5): VANISHED (EARLIER) for the known UIDs
+   expunged since modseq and FETCH for the messages changed since, up to
+   the snapshot SELECT reported. done runs after (NULL: session gone). */
+void imap_sync_qresync(struct imap_session *s, uint64_t since_modseq,
+		       const struct imap_seqset *known_uids, void (*done)(struct imap_session *s));
 /* Record a modseq this session produced itself (see own_modseqs). */
 void imap_sync_own_modseq(struct imap_session *s, uint64_t modseq);
+/* Resolve a sequence-set argument of the running command to the UIDs it
+   names in the client's view: message numbers (uid_mode false; a number
+   past the last message is an error) or UIDs (those not in the view are
+   dropped), "*" and "$" (SEARCHRES) included. false after answering BAD
+   itself. */
+bool imap_uidset_arg(struct imap_session *s, const struct imap_arg *arg, bool uid_mode,
+		     struct imap_seqset *uids_r);
+/* The same for a set already parsed, adding to *uids; false when a message
+   number is past the last message (those are left out). */
+bool imap_uidset_resolve(struct imap_session *s, const struct imap_seqset *set, bool uid_mode,
+			 struct imap_seqset *uids);
 /* FLAGS (...) of one message: system flags from bits, then keywords. */
 void imap_flags_append(struct strbuf *out, uint16_t flags, const char *keywords);
+/* STATUS data items (imap-cmd-status.c), shared with LIST-STATUS: parse a
+   "(MESSAGES UNSEEN ...)" list into *items_r (false after answering BAD
+   itself), the STORE_IMAP_COUNT_* counters they need, and send
+   "* STATUS name (...)" for one mailbox. */
+struct store_imap_mailbox;
+bool imap_status_items_parse(struct imap_session *s, const struct imap_arg *arg,
+			     unsigned int *items_r);
+unsigned int imap_status_counts(unsigned int items);
+void imap_status_send(struct imap_session *s, const struct store_imap_mailbox *box,
+		      unsigned int items);
 /* Commands (imap-cmd-*.c). */
 void imap_cmd_capability(struct imap_session *s, const struct imap_command *cmd);
 void imap_cmd_noop(struct imap_session *s, const struct imap_command *cmd);
@@ -180,6 +219,25 @@ void imap_cmd_create(struct imap_session *s, const struct imap_command *cmd);
 void imap_cmd_delete(struct imap_session *s, const struct imap_command *cmd);
 void imap_cmd_rename(struct imap_session *s, const struct imap_command *cmd);
 void imap_cmd_subscribe(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_list(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_lsub(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_namespace(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_status(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_getquotaroot(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_getquota(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_setquota(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_append(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_fetch(struct imap_session *s, const struct imap_command *cmd);
+/* Free the state of a FETCH in progress (the session is closing). */
+void imap_fetch_abort(struct imap_session *s);
+void imap_cmd_store(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_expunge(struct imap_session *s, const struct imap_command *cmd);
+/* End EXPUNGE or MOVE once uids (ascending) are gone from the mailbox: the
+   EXPUNGE/VANISHED responses, then the tagged OK, with CONDSTORE after a
+   sync so that its HIGHESTMODSEQ covers everything the client was told. */
+void imap_expunge_finish(struct imap_session *s, const uint32_t *uids, unsigned int count);
+void imap_cmd_copy(struct imap_session *s, const struct imap_command *cmd);
+void imap_cmd_search(struct imap_session *s, const struct imap_command *cmd);
 void imap_cmd_idle(struct imap_session *s, const struct imap_command *cmd);
 /* A line arrived while idling ("DONE" ends it). */
 void imap_idle_input(struct imap_session *s, const char *line);

@@ -41,10 +41,26 @@ static const struct imap_command_def imap_commands[] = {
 	{ "RENAME", IMAP_AUTHED, 0, imap_cmd_rename },
 	{ "SUBSCRIBE", IMAP_AUTHED, 0, imap_cmd_subscribe },
 	{ "UNSUBSCRIBE", IMAP_AUTHED, 0, imap_cmd_subscribe },
+	{ "LIST", IMAP_AUTHED, 0, imap_cmd_list },
+	{ "LSUB", IMAP_AUTHED, 0, imap_cmd_lsub },
+	{ "NAMESPACE", IMAP_AUTHED, 0, imap_cmd_namespace },
+	{ "STATUS", IMAP_AUTHED, 0, imap_cmd_status },
+	{ "GETQUOTAROOT", IMAP_AUTHED, 0, imap_cmd_getquotaroot },
+	{ "GETQUOTA", IMAP_AUTHED, 0, imap_cmd_getquota },
+	{ "SETQUOTA", IMAP_AUTHED, 0, imap_cmd_setquota },
+	{ "APPEND", IMAP_AUTHED, 0, imap_cmd_append },
 	{ "IDLE", IMAP_AUTHED, 0, imap_cmd_idle },
 	{ "CHECK", IMAP_SELECTED, 0, imap_cmd_noop },
 	{ "CLOSE", IMAP_SELECTED, 0, imap_cmd_close },
 	{ "UNSELECT", IMAP_SELECTED, 0, imap_cmd_unselect },
+	{ "EXPUNGE", IMAP_SELECTED, IMAP_CMD_FLAG_UID, imap_cmd_expunge },
+	{ "FETCH", IMAP_SELECTED, IMAP_CMD_FLAG_SEQ_BASED | IMAP_CMD_FLAG_UID, imap_cmd_fetch },
+	{ "STORE", IMAP_SELECTED, IMAP_CMD_FLAG_SEQ_BASED | IMAP_CMD_FLAG_UID, imap_cmd_store },
+	{ "COPY", IMAP_SELECTED, IMAP_CMD_FLAG_SEQ_BASED | IMAP_CMD_FLAG_UID, imap_cmd_copy },
+	{ "MOVE", IMAP_SELECTED, IMAP_CMD_FLAG_SEQ_BASED | IMAP_CMD_FLAG_UID, imap_cmd_copy },
+	{ "SEARCH", IMAP_SELECTED, IMAP_CMD_FLAG_SEQ_BASED | IMAP_CMD_FLAG_UID, imap_cmd_search },
+	{ "SORT", IMAP_SELECTED, IMAP_CMD_FLAG_SEQ_BASED | IMAP_CMD_FLAG_UID, imap_cmd_search },
+	{ "THREAD", IMAP_SELECTED, IMAP_CMD_FLAG_SEQ_BASED | IMAP_CMD_FLAG_UID, imap_cmd_search },
 };
 
 static const char *const imap_state_names[] = {
@@ -75,7 +91,11 @@ void imap_capabilities(const struct imap_session *s, struct strbuf *out)
 		strbuf_append(out, " ID ENABLE LITERAL+");
 		return;
 	}
-	strbuf_append(out, " LITERAL+ ID ENABLE IDLE UNSELECT UTF8=ACCEPT SASL-IR");
+	strbuf_append(out, " LITERAL+ ID ENABLE IDLE UNSELECT UTF8=ACCEPT SASL-IR NAMESPACE"
+		      " CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE MULTIAPPEND"
+		      " UIDPLUS MOVE BINARY CONDSTORE QRESYNC ESEARCH SEARCHRES SORT"
+		      " THREAD=REFERENCES THREAD=ORDEREDSUBJECT QUOTA QUOTA=RES-STORAGE"
+		      " QUOTA=RES-MESSAGE");
 }
 
 void imap_send_raw(struct imap_session *s, const void *data, size_t len)
@@ -286,23 +306,43 @@ static bool imap_read_raw_line(struct imap_session *s)
 	return true;
 }
 
-static bool imap_feed(struct imap_session *s)
+/* Feed buffered input to the parser: 1 with a complete command, 0 when
+   more is needed (an announced literal is invited), -1 after a bad
+   command was answered. */
+static int imap_feed_parser(struct imap_session *s)
 {
 	struct buffer *in = conn_input(s->conn);
 	size_t consumed = 0;
 	int ret = imap_parser_feed(s->parser, buffer_data(in), buffer_len(in), &consumed);
 
 	buffer_consume(in, consumed);
-	if (ret == 1) {
-		imap_execute(s, imap_parser_command(s->parser));
-		return true;
-	}
 	if (ret < 0) {
 		imap_parse_error(s);
-		return true;
+		return -1;
 	}
-	imap_literal_announced(s);
-	return buffer_len(in) > 0;
+	if (ret == 0)
+		imap_literal_announced(s);
+	return ret;
+}
+
+static bool imap_feed(struct imap_session *s)
+{
+	int ret = imap_feed_parser(s);
+
+	if (ret == 1)
+		imap_execute(s, imap_parser_command(s->parser));
+	return ret != 0 || buffer_len(conn_input(s->conn)) > 0;
+}
+
+const struct imap_command *imap_session_parse_next(struct imap_session *s)
+{
+	int ret;
+
+	/* the parser stops after each literal announcement */
+	do
+		ret = imap_feed_parser(s);
+	while (ret == 0 && buffer_len(conn_input(s->conn)) > 0);
+	return ret == 1 ? imap_parser_command(s->parser) : NULL;
 }
 
 void imap_session_process(struct imap_session *s)
@@ -345,7 +385,12 @@ static void imap_session_input(void *ctx)
 
 static void imap_session_timeout(void *ctx)
 {
-	imap_close(ctx, "Autologout; idle for too long");
+	struct imap_session *s = ctx;
+
+	/* during a command the timer runs only while output waits for the
+	   client (imap_output_stall_timeout) */
+	imap_close(s, s->busy ? "Client does not read its output" :
+		   "Autologout; idle for too long");
 }
 
 static void imap_session_closed(void *ctx, const char *reason)
@@ -354,6 +399,7 @@ static void imap_session_closed(void *ctx, const char *reason)
 
 	log_info("imap", s->ws.id_str, "event=disconnect reason=\"%s\" commands=%u user=%s",
 		 reason, s->commands, s->user != NULL ? s->user : "-");
+	imap_fetch_abort(s);
 	imap_select_close(s);
 	worker_session_unregister(&s->ws);
 	ev_timer_stop(s->worker->loop, &s->keepalive);

@@ -109,18 +109,18 @@ static bool imap_sync_is_own(const struct imap_selected *sel, uint64_t modseq)
 	return false;
 }
 
-static void imap_sync_expunges(struct imap_session *s, const struct store_imap_changes *ch)
+void imap_sync_send_expunged(struct imap_session *s, const uint32_t *uids, unsigned int count)
 {
 	struct imap_selected *sel = s->sel;
 	struct imap_seqset vanished = IMAP_SEQSET_INIT;
 
-	for (unsigned int i = 0; i < ch->expunged_count; i++) {
-		uint32_t seq = imap_msgmap_remove(&sel->map, ch->expunged[i]);
+	for (unsigned int i = 0; i < count; i++) {
+		uint32_t seq = imap_msgmap_remove(&sel->map, uids[i]);
 
 		if (seq == 0)
 			continue;
 		if (s->qresync)
-			imap_seqset_add_range(&vanished, ch->expunged[i], ch->expunged[i]);
+			imap_seqset_add_range(&vanished, uids[i], uids[i]);
 		else
 			imap_send(s, "* %u EXPUNGE", seq);
 	}
@@ -142,7 +142,7 @@ static void imap_sync_apply(struct imap_session *s, const struct store_imap_chan
 	struct strbuf line = STRBUF_INIT;
 
 	if (allow_expunge)
-		imap_sync_expunges(s, ch);
+		imap_sync_send_expunged(s, ch->expunged, ch->expunged_count);
 	max_uid_before = imap_msgmap_max_uid(&sel->map);
 	before = imap_msgmap_count(&sel->map);
 	/* new messages: EXISTS; their flags come with the client's FETCH */
@@ -243,4 +243,122 @@ void imap_sync(struct imap_session *s, bool allow_expunge, void (*done)(struct i
 	sel->changed = false;
 	store_imap_sync(s->worker->pool, s->account_id, sel->id, sel->modseq, allow_expunge,
 			imap_sync_reply, call);
+}
+
+bool imap_uidset_resolve(struct imap_session *s, const struct imap_seqset *set, bool uid_mode,
+			 struct imap_seqset *uids)
+{
+	struct imap_selected *sel = s->sel;
+	struct imap_seqset resolved = IMAP_SEQSET_INIT;
+	uint32_t count = imap_msgmap_count(&sel->map);
+	bool in_range = true;
+
+	if (set->searchres) {
+		/* "$" is the UIDs a SEARCH RETURN (SAVE) kept, in either mode */
+		imap_msgmap_filter_uids(&sel->map, &sel->searchres, uids);
+	} else if (uid_mode) {
+		imap_seqset_resolve(set, imap_msgmap_max_uid(&sel->map), &resolved);
+		imap_msgmap_filter_uids(&sel->map, &resolved, uids);
+	} else {
+		imap_seqset_resolve(set, count, &resolved);
+		in_range = resolved.count == 0 || resolved.ranges[resolved.count - 1].last <= count;
+		imap_msgmap_seqs_to_uids(&sel->map, &resolved, uids);
+	}
+	imap_seqset_free(&resolved);
+	return in_range;
+}
+
+bool imap_uidset_arg(struct imap_session *s, const struct imap_arg *arg, bool uid_mode,
+		     struct imap_seqset *uids_r)
+{
+	struct imap_seqset parsed = IMAP_SEQSET_INIT;
+	const char *text, *error;
+
+	*uids_r = (struct imap_seqset)IMAP_SEQSET_INIT;
+	if (!imap_arg_get_atom(arg, &text)) {
+		imap_cmd_finish(s, "BAD", "Invalid sequence set");
+		return false;
+	}
+	if (imap_seqset_parse(text, (unsigned int)imap_setting(s, "imap_max_seqset_ranges"),
+			      &parsed, &error) < 0) {
+		imap_cmd_finish(s, "BAD", "%s", error);
+		return false;
+	}
+	if (!imap_uidset_resolve(s, &parsed, uid_mode, uids_r)) {
+		imap_seqset_free(&parsed);
+		imap_seqset_free(uids_r);
+		imap_cmd_finish(s, "BAD", "Invalid message sequence number");
+		return false;
+	}
+	imap_seqset_free(&parsed);
+	return true;
+}
+
+struct imap_qresync_call {
+	struct session_ticket *ticket;
+	struct imap_seqset known;      /* the client's known UIDs; empty: all */
+	void (*done)(struct imap_session *s);
+};
+
+static void imap_qresync_reply(void *ctx, const char *error, const struct store_imap_changes *ch)
+{
+	struct imap_qresync_call *call = ctx;
+	struct imap_session *s = imap_session_from_ticket(call->ticket);
+	struct imap_seqset vanished = IMAP_SEQSET_INIT;
+	struct strbuf line = STRBUF_INIT;
+
+	if (s == NULL) {
+		call->done(NULL);
+	} else if (error != NULL) {
+		/* the client falls back to a full resync with what SELECT said */
+		log_warning("imap", s->ws.id_str, "event=qresync_failed error=\"%s\"", error);
+		call->done(s);
+	} else {
+		struct imap_selected *sel = s->sel;
+
+		/* only what happened before SELECT's snapshot; later changes
+		   come with the ordinary updates */
+		for (unsigned int i = 0; i < ch->expunged_count; i++) {
+			uint32_t uid = ch->expunged[i];
+
+			if (imap_msgmap_seq(&sel->map, uid) == 0 &&
+			    (call->known.count == 0 || imap_seqset_contains(&call->known, uid)))
+				imap_seqset_add_range(&vanished, uid, uid);
+		}
+		if (vanished.count > 0) {
+			imap_seqset_append(&line, &vanished);
+			imap_send(s, "* VANISHED (EARLIER) %s", strbuf_cstr(&line));
+		}
+		for (unsigned int i = 0; i < ch->changed_count; i++) {
+			const struct store_imap_message *m = &ch->changed[i];
+			uint32_t seq = imap_msgmap_seq(&sel->map, m->uid);
+
+			if (seq == 0 || m->modseq > sel->modseq)
+				continue;
+			strbuf_truncate(&line, 0);
+			strbuf_printf(&line, "* %u FETCH (UID %u ", seq, m->uid);
+			imap_flags_append(&line, m->flags, m->keywords);
+			strbuf_printf(&line, " MODSEQ (%llu))", (unsigned long long)m->modseq);
+			imap_send(s, "%s", strbuf_cstr(&line));
+		}
+		call->done(s);
+	}
+	strbuf_free(&line);
+	imap_seqset_free(&vanished);
+	imap_seqset_free(&call->known);
+	free(call);
+}
+
+void imap_sync_qresync(struct imap_session *s, uint64_t since_modseq,
+		       const struct imap_seqset *known_uids, void (*done)(struct imap_session *s))
+{
+	struct imap_qresync_call *call = xcalloc(1, sizeof(*call));
+
+	call->ticket = session_ticket_new(&s->ws);
+	call->done = done;
+	for (unsigned int i = 0; i < known_uids->count; i++)
+		imap_seqset_add_range(&call->known, known_uids->ranges[i].first,
+				      known_uids->ranges[i].last);
+	store_imap_sync(s->worker->pool, s->account_id, s->sel->id, since_modseq, true,
+			imap_qresync_reply, call);
 }

@@ -4,12 +4,13 @@ standard folders, mailbox CREATE/RENAME/DELETE, IDLE woken by a delivery
 through SMTP, and failed logins recorded in PostgreSQL."""
 import imaplib
 import socket
+import ssl
 import time
 
 import petrel_harness as h
 from conftest import PASSWORD
 
-NODE_LISTENERS = ("smtp", "imap")
+NODE_LISTENERS = ("smtp", "imap", "imaps")
 NODE_SETTINGS = {"auth_failure_delay": "0"}
 
 
@@ -107,4 +108,79 @@ def test_idle_sees_a_delivery(node):
         if line.startswith(tag):
             assert b"OK" in line
             break
+    imap.logout()
+
+
+def test_imaps_greeting_and_login(node):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    imap = imaplib.IMAP4_SSL("127.0.0.1", node.port("imaps"), ssl_context=context)
+    assert "AUTH=PLAIN" in imap.capabilities
+    assert "STARTTLS" not in imap.capabilities
+    assert imap.login("alice@example.test", PASSWORD)[0] == "OK"
+    assert imap.select("INBOX")[0] == "OK"
+    imap.logout()
+
+
+def test_starttls_then_login(node):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    imap = imaplib.IMAP4("127.0.0.1", node.port("imap"))
+    assert "STARTTLS" in imap.capabilities
+    assert imap.starttls(ssl_context=context)[0] == "OK"
+    assert imap.login("bob@example.test", PASSWORD)[0] == "OK"
+    imap.logout()
+
+
+def test_ten_failed_logins_then_a_good_one(node, pg):
+    imap = imaplib.IMAP4("127.0.0.1", node.port("imap"))
+    before = pg.value("SELECT count(*) FROM auth_failures WHERE username = 'bob@example.test'")
+    for _ in range(10):
+        typ, data = imap._simple_command("LOGIN", "bob@example.test", "nope")
+        assert typ == "NO" and b"AUTHENTICATIONFAILED" in data[0], data
+    deadline = time.monotonic() + 5      # recorded asynchronously
+    while True:
+        after = pg.value("SELECT count(*) FROM auth_failures "
+                         "WHERE username = 'bob@example.test'")
+        if after - before >= 10 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert after - before == 10
+    assert imap.login("bob@example.test", PASSWORD)[0] == "OK"
+    imap.logout()
+
+
+def test_literal_limits_and_mismatch(node):
+    raw = socket.create_connection(("127.0.0.1", node.port("imap")), timeout=10)
+    f = raw.makefile("rb")
+    f.readline()
+    # a synchronizing literal over imap_max_literal_size (64K) is refused
+    raw.sendall(b"l1 LOGIN {100000}\r\n")
+    assert f.readline().startswith(b"l1 BAD")
+    # a non-synchronizing one too; its bytes are then skipped, not parsed
+    raw.sendall(b"l2 LOGIN {70000+}\r\n" + b"x" * 70000 + b"\r\nl3 NOOP\r\n")
+    assert f.readline().startswith(b"l2 BAD")
+    assert f.readline().startswith(b"l3 OK")
+    # a literal shorter than announced swallows what follows as its content
+    raw.sendall(b"l4 LOGIN {5+}\r\nab\r\nl5 NOOP\r\n")
+    raw.sendall(b"\r\nl6 NOOP\r\n")
+    lines = [f.readline() for _ in range(3)]
+    assert lines[0].startswith(b"l4 BAD"), lines   # "5 NOOP" is no LOGIN argument
+    assert lines[1] == b"* BAD Empty command line\r\n", lines
+    assert lines[2].startswith(b"l6 OK"), lines
+    raw.close()
+
+
+def test_unterminated_literal_and_idle_timeout_do_not_wedge(node):
+    raw = socket.create_connection(("127.0.0.1", node.port("imap")), timeout=10)
+    f = raw.makefile("rb")
+    f.readline()
+    raw.sendall(b"u1 LOGIN {20}\r\n")
+    assert f.readline().startswith(b"+")
+    raw.sendall(b"only-part")
+    raw.close()             # the server drops the half command with the connection
+    imap = login(node, "alice@example.test")
+    assert imap.noop()[0] == "OK"
     imap.logout()
