@@ -12,6 +12,7 @@
 #include "imap-session.h"
 #include "log.h"
 #include "mailbox-watch.h"
+#include "maintenance.h"
 #include "net.h"
 #include "node-shm.h"
 #include "pg-listen.h"
@@ -365,12 +366,14 @@ static void worker_init(struct worker *w, const struct listeners *listeners)
 		ev_timer_init(&w->heartbeat, worker_heartbeat_cb, 0.5, WORKER_HEARTBEAT_SECS);
 		w->heartbeat.data = w;
 		ev_timer_start(w->loop, &w->heartbeat);
+		w->maintenance = maintenance_new(w);
 	}
 }
 
 static void worker_deinit(struct worker *w)
 {
 	delivery_free(&w->delivery);
+	maintenance_free(&w->maintenance);
 	auth_free(&w->auth);
 	pg_listener_free(&w->listener);
 	pg_pool_free(&w->pool);
