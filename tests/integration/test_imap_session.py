@@ -173,7 +173,7 @@ def test_literal_limits_and_mismatch(node):
     raw.close()
 
 
-def test_unterminated_literal_and_idle_timeout_do_not_wedge(node):
+def test_unterminated_literal_does_not_wedge_the_server(node):
     raw = socket.create_connection(("127.0.0.1", node.port("imap")), timeout=10)
     f = raw.makefile("rb")
     f.readline()
@@ -183,4 +183,33 @@ def test_unterminated_literal_and_idle_timeout_do_not_wedge(node):
     raw.close()             # the server drops the half command with the connection
     imap = login(node, "alice@example.test")
     assert imap.noop()[0] == "OK"
+    imap.logout()
+
+
+def test_master_user_login(node, ctl):
+    ctl.add_account("admin@example.test", PASSWORD, "--master")
+    ctl.add_account("plain@example.test", PASSWORD)
+    imap = imaplib.IMAP4("127.0.0.1", node.port("imap"))
+    assert imap.login("alice@example.test*admin@example.test", PASSWORD)[0] == "OK"
+    imap.select("INBOX")
+    imap.logout()
+    for user, password in (("alice@example.test*admin@example.test", "wrong"),
+                           ("alice@example.test*plain@example.test", PASSWORD),
+                           ("nobody@example.test*admin@example.test", PASSWORD)):
+        imap = imaplib.IMAP4("127.0.0.1", node.port("imap"))
+        typ, data = imap._simple_command("LOGIN", user, password)
+        assert typ == "NO", (user, data)
+        imap.logout()
+
+
+def test_blocked_account_cannot_log_in(node, ctl):
+    ctl.add_account("blocked@example.test", PASSWORD)
+    ctl("account", "block", "blocked@example.test")
+    time.sleep(1.5)      # nodes drop cached logins on the directory NOTIFY
+    imap = imaplib.IMAP4("127.0.0.1", node.port("imap"))
+    typ, data = imap._simple_command("LOGIN", "blocked@example.test", PASSWORD)
+    assert typ == "NO", data
+    ctl("account", "unblock", "blocked@example.test")
+    time.sleep(1.5)
+    assert imap.login("blocked@example.test", PASSWORD)[0] == "OK"
     imap.logout()
