@@ -10,6 +10,8 @@
  */
 #include "conn.h"
 
+#include "strbuf.h"
+
 #include "tls.h"
 #include "xalloc.h"
 #include "net.h"
@@ -277,6 +279,16 @@ void conn_printf(struct conn *conn, const char *fmt, ...)
 		return;
 	}
 	conn_write(conn, line, len);
+}
+
+void conn_write_vline(struct conn *conn, const char *fmt, va_list ap)
+{
+	struct strbuf line = STRBUF_INIT;
+
+	strbuf_vprintf(&line, fmt, ap);
+	strbuf_append(&line, "\r\n");
+	conn_write(conn, strbuf_cstr(&line), line.len);
+	strbuf_free(&line);
 }
 
 size_t conn_output_len(const struct conn *conn)

@@ -18,6 +18,7 @@
 
 #include <ev.h>
 #include <openssl/ssl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -56,6 +57,8 @@ void conn_resume(struct conn *conn);
 
 void conn_write(struct conn *conn, const void *data, size_t len);
 void conn_printf(struct conn *conn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One formatted protocol line; CRLF is added. */
+void conn_write_vline(struct conn *conn, const char *fmt, va_list ap);
 size_t conn_output_len(const struct conn *conn);
 /* Call callback(ctx) once, when the pending output has been written down
    to threshold bytes or fewer (arm it only while output is above that).

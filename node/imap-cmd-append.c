@@ -28,7 +28,6 @@
 
 #define IMAP_APPEND_BATCH_MAX 100       /* commands per shared transaction */
 #define IMAP_APPEND_KEYWORDS_MAX 64     /* keywords per message */
-#define IMAP_KEYWORD_MAX_LEN 50         /* as STORE (Dovecot's limit) */
 #define IMAP_TAG_PEEK_MAX 64            /* longest tag looked ahead for */
 
 /* One APPEND command, copied out of the parser. */
@@ -111,58 +110,29 @@ static void imap_append_answer(struct imap_append_cmd *cmd, const char *status,
 		imap_append_msgs_free(cmd);
 }
 
-/* A keyword is an atom without atom-specials or 8-bit bytes (RFC 9051
-   "flag-keyword"). */
-static bool imap_append_keyword_valid(const char *kw)
-{
-	size_t len = strlen(kw);
-
-	if (len == 0 || len > IMAP_KEYWORD_MAX_LEN)
-		return false;
-	for (const char *p = kw; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c <= 0x20 || c >= 0x7f || strchr("(){%*\"\\]", c) != NULL)
-			return false;
-	}
-	return true;
-}
-
 static bool imap_append_flags(const struct imap_arg *arg, struct store_imap_append *msg)
 {
-	static const struct {
-		const char *name;
-		uint16_t bit;
-	} system_flags[] = {
-		{ "\\Seen", STORE_FLAG_SEEN }, { "\\Answered", STORE_FLAG_ANSWERED },
-		{ "\\Flagged", STORE_FLAG_FLAGGED }, { "\\Deleted", STORE_FLAG_DELETED },
-		{ "\\Draft", STORE_FLAG_DRAFT },
-		{ "\\Recent", 0 },   /* set by the server only: ignored, as Dovecot does */
-	};
 	const struct imap_arg *list;
 	unsigned int count;
 	const char *name;
+	uint16_t bit;
 
 	if (!imap_arg_get_list(arg, &list, &count) || count > IMAP_APPEND_KEYWORDS_MAX)
 		return false;
 	msg->keywords = xcalloc(count + 1, sizeof(*msg->keywords));
 	for (unsigned int i = 0; i < count; i++) {
-		size_t f = 0;
-
 		if (!imap_arg_get_atom(&list[i], &name))
 			return false;
-		if (name[0] != '\\') {
-			if (!imap_append_keyword_valid(name))
-				return false;
+		switch (imap_flag_parse(name, &bit)) {
+		case IMAP_FLAG_SYSTEM:
+			msg->flags |= bit;
+			break;
+		case IMAP_FLAG_KEYWORD:
 			msg->keywords[msg->keyword_count++] = xstrdup(name);
-			continue;
-		}
-		while (f < sizeof(system_flags) / sizeof(system_flags[0]) &&
-		       strcasecmp(name, system_flags[f].name) != 0)
-			f++;
-		if (f == sizeof(system_flags) / sizeof(system_flags[0]))
+			break;
+		default:
 			return false;
-		msg->flags |= system_flags[f].bit;
+		}
 	}
 	return true;
 }

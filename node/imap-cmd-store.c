@@ -19,7 +19,6 @@
 #include <strings.h>
 
 /* Longest keyword accepted (Dovecot's mail_max_keyword_length). */
-#define IMAP_KEYWORD_MAX_LEN 50
 
 struct imap_store_request {
 	struct store_imap_flag_change change;
@@ -32,54 +31,24 @@ struct imap_store_call {
 	bool silent;
 };
 
-static const struct {
-	const char *name;
-	uint16_t bit;
-} imap_system_flags[] = {
-	{ "\\Seen", STORE_FLAG_SEEN }, { "\\Answered", STORE_FLAG_ANSWERED },
-	{ "\\Flagged", STORE_FLAG_FLAGGED }, { "\\Deleted", STORE_FLAG_DELETED },
-	{ "\\Draft", STORE_FLAG_DRAFT },
-	{ "\\Recent", 0 },   /* set by the server only: ignored, as Dovecot does */
-};
-
-/* A keyword is an atom without atom-specials or 8-bit bytes (RFC 9051
-   "flag-keyword"); the parser's atoms may hold '[' ... ']' parts and
-   '\', which a keyword may not. */
-static bool imap_keyword_valid(const char *kw)
-{
-	size_t len = strlen(kw);
-
-	if (len == 0 || len > IMAP_KEYWORD_MAX_LEN)
-		return false;
-	for (const char *p = kw; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c <= 0x20 || c >= 0x7f || strchr("(){%*\"\\]", c) != NULL)
-			return false;
-	}
-	return true;
-}
-
 /* One flag of the command into req: a system flag bit or a keyword. */
 static bool imap_store_flag(struct imap_store_request *req, const struct imap_arg *arg)
 {
 	const char *name;
+	uint16_t bit;
 
 	if (!imap_arg_get_atom(arg, &name))
 		return false;
-	if (name[0] == '\\') {
-		for (size_t i = 0; i < sizeof(imap_system_flags) / sizeof(imap_system_flags[0]); i++) {
-			if (strcasecmp(name, imap_system_flags[i].name) == 0) {
-				req->change.flags |= imap_system_flags[i].bit;
-				return true;
-			}
-		}
+	switch (imap_flag_parse(name, &bit)) {
+	case IMAP_FLAG_SYSTEM:
+		req->change.flags |= bit;
+		return true;
+	case IMAP_FLAG_KEYWORD:
+		req->keywords[req->change.keyword_count++] = name;
+		return true;
+	default:
 		return false;
 	}
-	if (!imap_keyword_valid(name))
-		return false;
-	req->keywords[req->change.keyword_count++] = name;
-	return true;
 }
 
 /* "FLAGS", "+FLAGS.SILENT", ... into mode and silent. */

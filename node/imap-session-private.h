@@ -189,6 +189,12 @@ bool imap_uidset_arg(struct imap_session *s, const struct imap_arg *arg, bool ui
    number is past the last message (those are left out). */
 bool imap_uidset_resolve(struct imap_session *s, const struct imap_seqset *set, bool uid_mode,
 			 struct imap_seqset *uids);
+/* Longest keyword accepted (Dovecot's limit). */
+#define IMAP_KEYWORD_MAX_LEN 50
+enum imap_flag_kind { IMAP_FLAG_INVALID, IMAP_FLAG_SYSTEM, IMAP_FLAG_KEYWORD };
+/* One flag of STORE or APPEND: a system flag (*bit_r its STORE_FLAG_* bit,
+   0 for \Recent which clients may not set) or a valid keyword. */
+enum imap_flag_kind imap_flag_parse(const char *name, uint16_t *bit_r);
 /* FLAGS (...) of one message: system flags from bits, then keywords. */
 void imap_flags_append(struct strbuf *out, uint16_t flags, const char *keywords);
 /* STATUS data items (imap-cmd-status.c), shared with LIST-STATUS: parse a

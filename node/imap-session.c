@@ -105,15 +105,11 @@ void imap_send_raw(struct imap_session *s, const void *data, size_t len)
 
 void imap_send(struct imap_session *s, const char *fmt, ...)
 {
-	struct strbuf line = STRBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	strbuf_vprintf(&line, fmt, ap);
+	conn_write_vline(s->conn, fmt, ap);
 	va_end(ap);
-	strbuf_append(&line, "\r\n");
-	conn_write(s->conn, strbuf_cstr(&line), line.len);
-	strbuf_free(&line);
 }
 
 void imap_close(struct imap_session *s, const char *text)

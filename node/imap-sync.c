@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct imap_sync_call {
 	struct session_ticket *ticket;
@@ -47,6 +48,42 @@ void imap_flags_append(struct strbuf *out, uint16_t flags, const char *keywords)
 	if (keywords != NULL && keywords[0] != '\0')
 		strbuf_printf(out, "%s%s", first ? "" : " ", keywords);
 	strbuf_append_c(out, ')');
+}
+
+enum imap_flag_kind imap_flag_parse(const char *name, uint16_t *bit_r)
+{
+	static const struct {
+		const char *name;
+		uint16_t bit;
+	} system_flags[] = {
+		{ "\\Seen", STORE_FLAG_SEEN }, { "\\Answered", STORE_FLAG_ANSWERED },
+		{ "\\Flagged", STORE_FLAG_FLAGGED }, { "\\Deleted", STORE_FLAG_DELETED },
+		{ "\\Draft", STORE_FLAG_DRAFT },
+		{ "\\Recent", 0 },   /* set by the server only: ignored, as Dovecot does */
+	};
+	size_t len = strlen(name);
+
+	*bit_r = 0;
+	if (name[0] == '\\') {
+		for (size_t i = 0; i < sizeof(system_flags) / sizeof(system_flags[0]); i++) {
+			if (strcasecmp(name, system_flags[i].name) == 0) {
+				*bit_r = system_flags[i].bit;
+				return IMAP_FLAG_SYSTEM;
+			}
+		}
+		return IMAP_FLAG_INVALID;
+	}
+	/* flag-keyword: an atom without atom-specials or 8-bit bytes; the
+	   parser's atoms may hold '[' ... ']' parts, which a keyword may not */
+	if (len == 0 || len > IMAP_KEYWORD_MAX_LEN)
+		return IMAP_FLAG_INVALID;
+	for (const char *p = name; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= 0x20 || c >= 0x7f || strchr("(){%*\"\\]", c) != NULL)
+			return IMAP_FLAG_INVALID;
+	}
+	return IMAP_FLAG_KEYWORD;
 }
 
 static void imap_select_changed(struct mailbox_watcher *watcher)

@@ -76,15 +76,11 @@ bool pop3_auth_allowed(const struct pop3_session *s)
 
 void pop3_send(struct pop3_session *s, const char *fmt, ...)
 {
-	struct strbuf line = STRBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	strbuf_vprintf(&line, fmt, ap);
+	conn_write_vline(s->conn, fmt, ap);
 	va_end(ap);
-	strbuf_append(&line, "\r\n");
-	conn_write(s->conn, strbuf_cstr(&line), line.len);
-	strbuf_free(&line);
 }
 
 void pop3_close(struct pop3_session *s, const char *line)
