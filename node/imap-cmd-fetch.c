@@ -160,6 +160,7 @@ static void imap_fetch_rows(void *ctx, const char *error,
 		if (opts.seq == 0 ||
 		    (f->args.has_changedsince && rows[i].modseq <= f->args.changedsince))
 			continue;
+		imap_announce_keywords(s, rows[i].keywords);
 		strbuf_truncate(&out, 0);
 		if (imap_fetch_response_build(&f->args, &rows[i], &opts, &out, &item_error) < 0) {
 			f->error = item_error;

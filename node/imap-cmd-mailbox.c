@@ -168,10 +168,8 @@ static void imap_select_reply(void *ctx, const char *error, const struct store_i
 	imap_send(s, "* %u EXISTS", imap_msgmap_count(&sel->map));
 	if (!s->imap4rev2)
 		imap_send(s, "* 0 RECENT");
-	imap_send(s, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft%s%s)",
-		  info->keywords[0] != '\0' ? " " : "", info->keywords);
-	imap_send(s, "* OK [PERMANENTFLAGS (%s)] Flags permitted",
-		  sel->readonly ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*");
+	strbuf_append(&sel->keywords, info->keywords);
+	imap_send_mailbox_flags(s);
 	if (info->first_unseen_uid != 0 && !s->imap4rev2)
 		imap_send(s, "* OK [UNSEEN %u] First unseen",
 			  imap_msgmap_seq(&sel->map, info->first_unseen_uid));

@@ -124,6 +124,7 @@ static void imap_store_fetch_line(struct imap_session *s, struct strbuf *line, u
 	strbuf_truncate(line, 0);
 	strbuf_printf(line, "* %u FETCH (", seq);
 	if (!silent) {
+		imap_announce_keywords(s, row->keywords);
 		imap_flags_append(line, row->flags, row->keywords);
 		sep = " ";
 	}

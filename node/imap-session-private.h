@@ -61,6 +61,7 @@ struct imap_selected {
 	uint64_t own_modseqs[16];
 	unsigned int own_modseq_count;
 	struct imap_seqset searchres; /* SEARCH RETURN (SAVE), for "$" */
+	struct strbuf keywords;      /* announced in FLAGS, space-separated */
 };
 
 struct imap_session;
@@ -195,6 +196,11 @@ enum imap_flag_kind { IMAP_FLAG_INVALID, IMAP_FLAG_SYSTEM, IMAP_FLAG_KEYWORD };
 /* One flag of STORE or APPEND: a system flag (*bit_r its STORE_FLAG_* bit,
    0 for \Recent which clients may not set) or a valid keyword. */
 enum imap_flag_kind imap_flag_parse(const char *name, uint16_t *bit_r);
+/* The untagged FLAGS and PERMANENTFLAGS of the selected mailbox. */
+void imap_send_mailbox_flags(struct imap_session *s);
+/* Before sending messages' keywords (space-separated): announce with
+   FLAGS any keyword the client was not told about yet (RFC 9051 7.3.5). */
+void imap_announce_keywords(struct imap_session *s, const char *keywords);
 /* FLAGS (...) of one message: system flags from bits, then keywords. */
 void imap_flags_append(struct strbuf *out, uint16_t flags, const char *keywords);
 /* STATUS data items (imap-cmd-status.c), shared with LIST-STATUS: parse a

@@ -86,6 +86,56 @@ enum imap_flag_kind imap_flag_parse(const char *name, uint16_t *bit_r)
 	return IMAP_FLAG_KEYWORD;
 }
 
+void imap_send_mailbox_flags(struct imap_session *s)
+{
+	const struct imap_selected *sel = s->sel;
+	const char *keywords = strbuf_cstr(&sel->keywords);
+	const char *sep = sel->keywords.len > 0 ? " " : "";
+
+	imap_send(s, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft%s%s)", sep, keywords);
+	if (sel->readonly)
+		imap_send(s, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
+	else
+		imap_send(s, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen "
+			  "\\Draft%s%s \\*)] Flags permitted", sep, keywords);
+}
+
+static bool imap_keyword_known(const struct strbuf *known, const char *kw, size_t len)
+{
+	const char *p = strbuf_cstr(known);
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, " ");
+
+		if (n == len && strncasecmp(p, kw, len) == 0)
+			return true;
+		p += n;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
+void imap_announce_keywords(struct imap_session *s, const char *keywords)
+{
+	struct imap_selected *sel = s->sel;
+	bool added = false;
+
+	for (const char *p = keywords != NULL ? keywords : ""; *p != '\0';) {
+		size_t len = strcspn(p, " ");
+
+		if (len > 0 && !imap_keyword_known(&sel->keywords, p, len)) {
+			if (sel->keywords.len > 0)
+				strbuf_append_c(&sel->keywords, ' ');
+			strbuf_append_n(&sel->keywords, p, len);
+			added = true;
+		}
+		p += len;
+		p += strspn(p, " ");
+	}
+	if (added)
+		imap_send_mailbox_flags(s);
+}
+
 static void imap_select_changed(struct mailbox_watcher *watcher)
 {
 	struct imap_selected *sel = (struct imap_selected *)
@@ -117,6 +167,7 @@ void imap_select_close(struct imap_session *s)
 	mailbox_watch_remove(s->worker->mailbox_watch, &sel->watcher);
 	imap_msgmap_free(&sel->map);
 	imap_seqset_free(&sel->searchres);
+	strbuf_free(&sel->keywords);
 	free(sel->name);
 	free(sel);
 	s->sel = NULL;
@@ -200,6 +251,7 @@ static void imap_sync_apply(struct imap_session *s, const struct store_imap_chan
 		seq = imap_msgmap_seq(&sel->map, m->uid);
 		if (seq == 0)
 			continue;
+		imap_announce_keywords(s, m->keywords);
 		strbuf_truncate(&line, 0);
 		strbuf_printf(&line, "* %u FETCH (", seq);
 		imap_flags_append(&line, m->flags, m->keywords);

@@ -129,6 +129,9 @@ def test_keywords_and_permanentflags(node, pg):
     typ, _, untagged = run(imap, "STORE", "1", "+FLAGS", r"($Forwarded Project-X \Seen)")
     assert typ == "OK"
     assert fetched(untagged)[1]["FLAGS"] == {"$Forwarded", "Project-X", r"\Seen"}
+    # new keywords are announced before the FETCH that carries them
+    assert b"Project-X" in untagged["FLAGS"][-1] and b"$Forwarded" in untagged["FLAGS"][-1]
+    assert b"Project-X" in untagged["PERMANENTFLAGS"][-1]
     assert db_flags(pg)[uids[0]] == (0x01, ["$Forwarded", "Project-X"])
     # keywords compare case-insensitively: no duplicate, removal works
     typ, _, untagged = run(imap, "STORE", "1", "+FLAGS", "(project-x)")
