@@ -39,8 +39,10 @@ void imap_cmd_noop(struct imap_session *s, const struct imap_command *cmd)
 void imap_cmd_logout(struct imap_session *s, const struct imap_command *cmd)
 {
 	imap_send(s, "* BYE Logging out");
-	imap_cmd_finish(s, "OK", "Logout completed");
+	/* logout state first: no untagged updates (and no sync query that
+	   would hold the tagged OK back past the close) after the BYE */
 	s->state = IMAP_STATE_LOGOUT;
+	imap_cmd_finish(s, "OK", "Logout completed");
 	conn_close(s->conn);
 }
 

@@ -213,3 +213,20 @@ def test_blocked_account_cannot_log_in(node, ctl):
     time.sleep(1.5)
     assert imap.login("blocked@example.test", PASSWORD)[0] == "OK"
     imap.logout()
+
+
+def test_logout_after_a_change_still_gets_its_ok(node):
+    raw = socket.create_connection(("127.0.0.1", node.port("imap")), timeout=10)
+    f = raw.makefile("rb")
+    f.readline()
+    raw.sendall(b"a LOGIN alice@example.test " + PASSWORD.encode() + b"\r\nb SELECT INBOX\r\n")
+    while not f.readline().startswith(b"b OK"):
+        pass
+    h.smtp_send(node.port("smtp"), "sender@remote.test", ["alice@example.test"],
+                h.make_message(subject="arrives before logout", to="alice@example.test"))
+    time.sleep(0.5)          # the NOTIFY has marked the mailbox as changed
+    raw.sendall(b"c LOGOUT\r\n")
+    lines = f.read().split(b"\r\n")
+    assert b"* BYE Logging out" in lines and b"c OK Logout completed" in lines, lines
+    assert not any(l.endswith(b" EXISTS") for l in lines), lines   # nothing after BYE
+    raw.close()
