@@ -138,9 +138,7 @@ static void delivery_start_batch(struct delivery *d)
 
 	struct pg_request *req = pg_request_new(delivery_batch_done, batch);
 
-	store_delivery_lock(req, msgs, batch->count);
-	for (unsigned int i = 0; i < batch->count; i++)
-		store_delivery_add(req, msgs[i]);
+	store_delivery_add(req, msgs, batch->count);
 	free(msgs);
 	log_debug("delivery", NULL, "event=batch messages=%u queued=%u", batch->count,
 		  pg_pool_queued(d->pool));

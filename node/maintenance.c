@@ -6,6 +6,11 @@
  * MAINTENANCE_AUTOEXPUNGE_BATCH messages in one short transaction and, when
  * it filled the batch, the next run follows at once, so a large backlog
  * drains in small steps without holding locks on many mailboxes for long.
+ *
+ * Search indexing runs every MAINTENANCE_SEARCH_INTERVAL the same way: it
+ * moves the search text of newly stored messages into the word index in
+ * bulk, and SEARCH reads the rows still waiting too, so the interval only
+ * bounds how many rows a SEARCH must check without the index.
  */
 #include "maintenance.h"
 
@@ -19,21 +24,36 @@
 #include <stdlib.h>
 
 #define MAINTENANCE_AUTOEXPUNGE_BATCH 1000
+#define MAINTENANCE_SEARCH_BATCH 5000
+#define MAINTENANCE_SEARCH_INTERVAL 1.0
 /* First run soon after start, not at once: let the node settle. */
 #define MAINTENANCE_FIRST_DELAY 5.0
 
 struct maintenance {
 	struct worker *worker;
 	ev_timer autoexpunge_timer;
-	bool running;
-	bool freed;               /* freed while a run was in flight */
+	ev_timer search_timer;
+	unsigned int running;     /* jobs in flight */
+	bool freed;               /* freed while a job was in flight */
 };
 
-static void maintenance_schedule(struct maintenance *m, double after)
+static void maintenance_schedule(struct maintenance *m, ev_timer *timer, double after)
 {
-	ev_timer_stop(m->worker->loop, &m->autoexpunge_timer);
-	ev_timer_set(&m->autoexpunge_timer, after, 0);
-	ev_timer_start(m->worker->loop, &m->autoexpunge_timer);
+	ev_timer_stop(m->worker->loop, timer);
+	ev_timer_set(timer, after, 0);
+	ev_timer_start(m->worker->loop, timer);
+}
+
+/* A job's reply arrived: false when m was freed meanwhile (and is gone
+   once no job is in flight). */
+static bool maintenance_job_done(struct maintenance *m)
+{
+	m->running--;
+	if (!m->freed)
+		return true;
+	if (m->running == 0)
+		free(m);
+	return false;
 }
 
 static void maintenance_autoexpunge_done(void *ctx, const char *error, int64_t removed)
@@ -41,11 +61,8 @@ static void maintenance_autoexpunge_done(void *ctx, const char *error, int64_t r
 	struct maintenance *m = ctx;
 	double interval;
 
-	if (m->freed) {
-		free(m);
+	if (!maintenance_job_done(m))
 		return;
-	}
-	m->running = false;
 	interval = (double)settings_get_number(m->worker->settings, "autoexpunge_interval", 0, 0);
 	if (error != NULL) {
 		log_warning("maintenance", NULL, "event=autoexpunge_failed error=\"%s\"", error);
@@ -54,7 +71,7 @@ static void maintenance_autoexpunge_done(void *ctx, const char *error, int64_t r
 		if (removed >= MAINTENANCE_AUTOEXPUNGE_BATCH)
 			interval = 0.1;   /* more to do */
 	}
-	maintenance_schedule(m, interval);
+	maintenance_schedule(m, &m->autoexpunge_timer, interval);
 }
 
 static void maintenance_autoexpunge_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -63,10 +80,34 @@ static void maintenance_autoexpunge_timer(struct ev_loop *loop, ev_timer *w, int
 
 	(void)loop;
 	(void)revents;
-	m->running = true;
+	m->running++;
 	store_autoexpunge(m->worker->pool,
 			  (int)settings_get_number(m->worker->settings, "autoexpunge_days", 0, 0),
 			  MAINTENANCE_AUTOEXPUNGE_BATCH, maintenance_autoexpunge_done, m);
+}
+
+static void maintenance_search_done(void *ctx, const char *error, int64_t moved)
+{
+	struct maintenance *m = ctx;
+	double interval = MAINTENANCE_SEARCH_INTERVAL;
+
+	if (!maintenance_job_done(m))
+		return;
+	if (error != NULL)
+		log_warning("maintenance", NULL, "event=search_index_failed error=\"%s\"", error);
+	else if (moved >= MAINTENANCE_SEARCH_BATCH)
+		interval = 0;   /* more to do */
+	maintenance_schedule(m, &m->search_timer, interval);
+}
+
+static void maintenance_search_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct maintenance *m = w->data;
+
+	(void)loop;
+	(void)revents;
+	m->running++;
+	store_search_index(m->worker->pool, MAINTENANCE_SEARCH_BATCH, maintenance_search_done, m);
 }
 
 struct maintenance *maintenance_new(struct worker *worker)
@@ -76,7 +117,10 @@ struct maintenance *maintenance_new(struct worker *worker)
 	m->worker = worker;
 	ev_init(&m->autoexpunge_timer, maintenance_autoexpunge_timer);
 	m->autoexpunge_timer.data = m;
-	maintenance_schedule(m, MAINTENANCE_FIRST_DELAY);
+	maintenance_schedule(m, &m->autoexpunge_timer, MAINTENANCE_FIRST_DELAY);
+	ev_init(&m->search_timer, maintenance_search_timer);
+	m->search_timer.data = m;
+	maintenance_schedule(m, &m->search_timer, MAINTENANCE_SEARCH_INTERVAL);
 	return m;
 }
 
@@ -88,7 +132,8 @@ void maintenance_free(struct maintenance **mp)
 		return;
 	*mp = NULL;
 	ev_timer_stop(m->worker->loop, &m->autoexpunge_timer);
-	if (m->running)
+	ev_timer_stop(m->worker->loop, &m->search_timer);
+	if (m->running > 0)
 		m->freed = true;   /* the reply frees it */
 	else
 		free(m);

@@ -1,7 +1,8 @@
 /*
- * maintenance.h — the periodic clean-up jobs a node schedules (today:
- * autoexpunge of Trash/Junk). Only worker 0 of each node runs them, and
- * the store's advisory lock makes each run a singleton across the cluster.
+ * maintenance.h — the periodic background jobs a node schedules (moving
+ * new search text into the full-text index, autoexpunge of Trash/Junk).
+ * Only worker 0 of each node runs them, and the store's advisory locks
+ * make each run a singleton across the cluster.
  */
 #ifndef MAINTENANCE_H
 #define MAINTENANCE_H

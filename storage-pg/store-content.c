@@ -77,3 +77,15 @@ void store_content_params(struct pg_request *req, const struct store_content *c)
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		store_param_utf8(req, texts[i]);
 }
+
+void store_sql_param_arrays(struct strbuf *sql, const char *const *types, unsigned int ncols,
+			    unsigned int first, unsigned int count)
+{
+	for (unsigned int col = 0; col < ncols; col++) {
+		strbuf_append(sql, ", ARRAY[");
+		for (unsigned int i = 0; i < count; i++)
+			strbuf_printf(sql, "%s$%u::%s", i > 0 ? "," : "", first + i * ncols + col,
+				      types[col]);
+		strbuf_printf(sql, "]::%s[]", types[col]);
+	}
+}

@@ -1,10 +1,12 @@
 /*
  * store-delivery.c — statements that store accepted messages (see
- * store-delivery.h). The work happens in the petrel_deliver() SQL function
- * (schema/), so one message costs one statement in the batch.
+ * store-delivery.h). The work happens in the petrel_deliver_batch() SQL
+ * function (schema/003), set-based: the mailboxes are locked and updated
+ * once per batch, and the rows go in with multi-row INSERTs.
  */
 #include "store-delivery.h"
 
+#include "strbuf.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
@@ -27,15 +29,15 @@ void store_message_free(struct store_message **msgp)
 	free(msg);
 }
 
-void store_delivery_lock(struct pg_request *req, struct store_message *const *msgs,
-			 unsigned int count)
+static void store_delivery_lock(struct pg_request *req, struct store_message *const *msgs,
+				unsigned int count)
 {
 	unsigned int total = 0, n = 0;
 
 	for (unsigned int i = 0; i < count; i++)
 		total += msgs[i]->target_count;
-	int64_t *accounts = xmalloc(total * sizeof(*accounts));
-	int64_t *mailboxes = xmalloc(total * sizeof(*mailboxes));
+	int64_t *accounts = xmalloc(total * sizeof(*accounts) + 1);
+	int64_t *mailboxes = xmalloc(total * sizeof(*mailboxes) + 1);
 
 	for (unsigned int i = 0; i < count; i++) {
 		for (unsigned int j = 0; j < msgs[i]->target_count; j++) {
@@ -50,12 +52,71 @@ void store_delivery_lock(struct pg_request *req, struct store_message *const *ms
 	free(mailboxes);
 }
 
-void store_delivery_add(struct pg_request *req, const struct store_message *msg)
+/* Messages per petrel_deliver_batch() statement: 5 + 26 per message
+   parameters stay far below PostgreSQL's 65535. */
+#define STORE_DELIVERY_CHUNK 256
+/* The per-message array arguments of petrel_deliver_batch(). */
+static const char *const store_delivery_columns[] = {
+	"text", "text", "text", "inet", "text", "text",   /* queue id .. mail from */
+	STORE_CONTENT_PARAM_TYPES,
+};
+#define STORE_DELIVERY_PARAMS (sizeof(store_delivery_columns) / sizeof(store_delivery_columns[0]))
+
+/* Parameters $1..$5 are the recipient and target arrays, message i's
+   values are 6 + 26 i on. */
+static char *store_delivery_sql(unsigned int count)
 {
-	pg_request_add(req, "SELECT petrel_deliver($1, $2, $3, $4::inet, $5, $6, $7::text[], "
-		       "$8::bytea, $9::bytea, $10::int, $11, $12, $13, $14::timestamptz, "
-		       "$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, "
-		       "$28::bigint[], $29::bigint[])");
+	struct strbuf sql = STRBUF_INIT;
+
+	strbuf_append(&sql, "SELECT petrel_deliver_batch($1::int[], $2::text[], $3::int[], "
+		      "$4::bigint[], $5::bigint[]");
+	store_sql_param_arrays(&sql, store_delivery_columns, STORE_DELIVERY_PARAMS, 6, count);
+	strbuf_append_c(&sql, ')');
+	return strbuf_steal(&sql);
+}
+
+/* The recipients as (message, address) pairs and the targets as (message,
+   account, mailbox) triples, messages numbered from 1. */
+static void store_delivery_pairs(struct pg_request *req, struct store_message *const *msgs,
+				 unsigned int count)
+{
+	unsigned int nrcpt = 0, ntarget = 0, r = 0, t = 0;
+
+	for (unsigned int i = 0; i < count; i++) {
+		nrcpt += msgs[i]->recipient_count;
+		ntarget += msgs[i]->target_count;
+	}
+	int64_t *rcpt_msgs = xmalloc(nrcpt * sizeof(*rcpt_msgs) + 1);
+	const char **rcpts = xmalloc(nrcpt * sizeof(*rcpts) + 1);
+	int64_t *target_msgs = xmalloc(ntarget * sizeof(*target_msgs) + 1);
+	int64_t *accounts = xmalloc(ntarget * sizeof(*accounts) + 1);
+	int64_t *mailboxes = xmalloc(ntarget * sizeof(*mailboxes) + 1);
+
+	for (unsigned int i = 0; i < count; i++) {
+		for (unsigned int j = 0; j < msgs[i]->recipient_count; j++) {
+			rcpt_msgs[r] = i + 1;
+			rcpts[r++] = msgs[i]->recipients[j];
+		}
+		for (unsigned int j = 0; j < msgs[i]->target_count; j++) {
+			target_msgs[t] = i + 1;
+			accounts[t] = msgs[i]->account_ids[j];
+			mailboxes[t++] = msgs[i]->mailbox_ids[j];
+		}
+	}
+	pg_request_param_int64_array(req, rcpt_msgs, nrcpt);
+	pg_request_param_text_array(req, rcpts, nrcpt);
+	pg_request_param_int64_array(req, target_msgs, ntarget);
+	pg_request_param_int64_array(req, accounts, ntarget);
+	pg_request_param_int64_array(req, mailboxes, ntarget);
+	free(rcpt_msgs);
+	free(rcpts);
+	free(target_msgs);
+	free(accounts);
+	free(mailboxes);
+}
+
+static void store_delivery_params(struct pg_request *req, const struct store_message *msg)
+{
 	pg_request_param_text(req, msg->queue_id);
 	pg_request_param_text(req, msg->node_id);
 	pg_request_param_text(req, msg->protocol);
@@ -65,9 +126,20 @@ void store_delivery_add(struct pg_request *req, const struct store_message *msg)
 		pg_request_param_null(req);
 	store_param_utf8(req, msg->helo != NULL ? msg->helo : "");
 	store_param_utf8(req, msg->mail_from);
-	pg_request_param_text_array(req, (const char *const *)msg->recipients,
-				    msg->recipient_count);
 	store_content_params(req, &msg->content);
-	pg_request_param_int64_array(req, msg->account_ids, msg->target_count);
-	pg_request_param_int64_array(req, msg->mailbox_ids, msg->target_count);
+}
+
+void store_delivery_add(struct pg_request *req, struct store_message *const *msgs,
+			unsigned int count)
+{
+	store_delivery_lock(req, msgs, count);
+	for (unsigned int first = 0; first < count; first += STORE_DELIVERY_CHUNK) {
+		unsigned int n = count - first < STORE_DELIVERY_CHUNK ? count - first
+								      : STORE_DELIVERY_CHUNK;
+
+		pg_request_add_owned(req, store_delivery_sql(n));
+		store_delivery_pairs(req, msgs + first, n);
+		for (unsigned int i = 0; i < n; i++)
+			store_delivery_params(req, msgs[first + i]);
+	}
 }

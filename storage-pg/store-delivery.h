@@ -2,10 +2,11 @@
  * store-delivery.h — the SQL of storing accepted messages.
  *
  * The node's group commit (node/delivery.c) puts several sessions'
- * messages into one pg_request: first store_delivery_lock() for every
- * target mailbox of the batch (one global lock order, so concurrent
- * batches never deadlock), then one store_delivery_add() per message. The
- * request is one transaction; its Sync result means all are durable.
+ * messages into one pg_request with store_delivery_add(): first a lock of
+ * every target mailbox of the batch (one global lock order, so concurrent
+ * batches never deadlock), then set-based petrel_deliver_batch()
+ * statements storing all messages. The request is one transaction; its
+ * Sync result means all are durable.
  */
 #ifndef STORE_DELIVERY_H
 #define STORE_DELIVERY_H
@@ -33,10 +34,9 @@ struct store_message {
 
 void store_message_free(struct store_message **msg);
 
-/* Statement locking all target mailboxes of msgs[0..count). */
-void store_delivery_lock(struct pg_request *req, struct store_message *const *msgs,
-			 unsigned int count);
-/* Statement storing one message; msg must live until the request's callback. */
-void store_delivery_add(struct pg_request *req, const struct store_message *msg);
+/* Statements storing msgs[0..count) with their target mailboxes locked;
+   the messages must live until the request's callback. */
+void store_delivery_add(struct pg_request *req, struct store_message *const *msgs,
+			unsigned int count);
 
 #endif

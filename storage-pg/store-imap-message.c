@@ -104,7 +104,8 @@ static void store_imap_fetch_reply(void *ctx, const struct pg_reply *reply)
 	"extract(epoch FROM m.internal_date)::int8, m.size, "
 #define STORE_FETCH_WHERE \
 	" WHERE m.account_id = $1 AND m.mailbox_id = $2 AND m.uid > $4 " \
-	"AND m.uid < upper($3::int8multirange) AND m.uid <@ $3::int8multirange " \
+	"AND m.uid >= lower($3::int8multirange) AND m.uid < upper($3::int8multirange) " \
+	"AND m.uid <@ $3::int8multirange " \
 	"ORDER BY m.uid LIMIT $5"
 #define STORE_FETCH_JOIN " FROM messages m JOIN message_contents c ON c.id = m.content_id"
 
@@ -321,16 +322,63 @@ static void store_imap_append_reply(void *ctx, const struct pg_reply *reply)
 	struct store_call *call = ctx;
 	store_imap_append_callback_t *cb = (store_imap_append_callback_t *)call->callback;
 	const char *error = store_reply_error(reply);
-	uint32_t *uids = xcalloc(reply->count + 1, sizeof(*uids));
+	unsigned int total = 0, n = 0;
+	uint32_t *uids;
 	uint32_t uidvalidity = 0;
 
+	for (unsigned int i = 0; error == NULL && i < reply->count; i++)
+		total += (unsigned int)PQntuples(reply->results[i]);
+	uids = xcalloc(total + 1, sizeof(*uids));
 	for (unsigned int i = 0; error == NULL && i < reply->count; i++) {
-		uidvalidity = (uint32_t)store_get_int64(reply->results[i], 0, 0);
-		uids[i] = (uint32_t)store_get_int64(reply->results[i], 0, 1);
+		const PGresult *res = reply->results[i];
+
+		for (int row = 0; row < PQntuples(res); row++) {
+			uidvalidity = (uint32_t)store_get_int64(res, row, 0);
+			uids[n++] = (uint32_t)store_get_int64(res, row, 1);
+		}
 	}
-	cb(call->ctx, error, uidvalidity, uids, error == NULL ? reply->count : 0);
+	cb(call->ctx, error, uidvalidity, uids, n);
 	free(uids);
 	free(call);
+}
+
+/* Messages per petrel_append_batch() statement: 2 + 23 per message
+   parameters stay far below PostgreSQL's 65535. */
+#define STORE_APPEND_CHUNK 256
+/* petrel_append_batch() array arguments after account and mailbox. */
+static const char *const store_append_columns[] = {
+	"smallint", "text", "float8",   /* flags, keywords, internal date */
+	STORE_CONTENT_PARAM_TYPES,
+};
+#define STORE_APPEND_PARAMS (sizeof(store_append_columns) / sizeof(store_append_columns[0]))
+
+/* Message i's values are parameters 3 + 23 i on. */
+static char *store_append_sql(unsigned int count)
+{
+	struct strbuf sql = STRBUF_INIT;
+
+	strbuf_append(&sql, "SELECT uidvalidity, uid FROM petrel_append_batch($1, "
+		      "(SELECT id FROM mailboxes WHERE account_id = $1 AND name = $2)");
+	store_sql_param_arrays(&sql, store_append_columns, STORE_APPEND_PARAMS, 3, count);
+	strbuf_append(&sql, ") ORDER BY uid");
+	return strbuf_steal(&sql);
+}
+
+static void store_append_params(struct pg_request *req, const struct store_imap_append *a)
+{
+	struct strbuf keywords = STRBUF_INIT;
+
+	pg_request_param_textf(req, "%u", a->flags);
+	/* keywords are atoms: a space cannot be part of one */
+	for (unsigned int k = 0; k < a->keyword_count; k++)
+		strbuf_printf(&keywords, "%s%s", k > 0 ? " " : "", a->keywords[k]);
+	pg_request_param_text(req, strbuf_cstr(&keywords));
+	strbuf_free(&keywords);
+	if (a->internal_date >= 0)
+		pg_request_param_textf(req, "%lld", (long long)a->internal_date);
+	else
+		pg_request_param_null(req);
+	store_content_params(req, &a->content);
 }
 
 void store_imap_append(struct pg_pool *pool, int64_t account_id, const char *name,
@@ -339,23 +387,17 @@ void store_imap_append(struct pg_pool *pool, int64_t account_id, const char *nam
 {
 	struct pg_request *req = pg_request_new(store_imap_append_reply, STORE_CALL(callback, ctx));
 
-	for (unsigned int i = 0; i < count; i++) {
-		const struct store_imap_append *a = messages[i];
+	/* one set-based statement per chunk: the mailbox is locked and
+	   updated once, not once per message */
+	for (unsigned int first = 0; first < count; first += STORE_APPEND_CHUNK) {
+		unsigned int n = count - first < STORE_APPEND_CHUNK ? count - first
+								    : STORE_APPEND_CHUNK;
 
-		pg_request_add(req, "SELECT uidvalidity, uid FROM petrel_append($1, "
-			       "(SELECT id FROM mailboxes WHERE account_id = $1 AND name = $2), "
-			       "$3::smallint, $4::text[], to_timestamp($5::float8), "
-			       "$6::bytea, $7::bytea, $8::int, $9, $10, $11, $12::timestamptz, "
-			       "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)");
+		pg_request_add_owned(req, store_append_sql(n));
 		store_param_id(req, account_id);
 		pg_request_param_text(req, name);
-		pg_request_param_textf(req, "%u", a->flags);
-		pg_request_param_text_array(req, (const char *const *)a->keywords, a->keyword_count);
-		if (a->internal_date >= 0)
-			pg_request_param_textf(req, "%lld", (long long)a->internal_date);
-		else
-			pg_request_param_null(req);
-		store_content_params(req, &a->content);
+		for (unsigned int i = 0; i < n; i++)
+			store_append_params(req, messages[first + i]);
 	}
 	pg_pool_submit(pool, req);
 }

@@ -2,8 +2,10 @@
  * store-imap-search.c — SEARCH/SORT/THREAD key trees into one
  * parameterised SELECT, and its execution on the pg pool (see
  * store-imap-search.h). The WHERE clause is built first, noting which
- * tables it needs, so message_contents and message_search are joined only
- * when some key or sort criterion reads them.
+ * tables it needs, so message_contents and message_search_all are joined
+ * only when some key or sort criterion reads them. message_search_all
+ * (schema/003) is the word-indexed search text plus the rows still waiting
+ * for the index, so just-stored messages are found too.
  */
 #include "store-imap-search.h"
 
@@ -27,7 +29,7 @@ struct sql_builder {
 	char **params;
 	unsigned int param_count, param_size;
 	bool need_contents;    /* c: message_contents */
-	bool need_search;      /* s: message_search */
+	bool need_search;      /* s: message_search_all */
 	const char *error;
 };
 
@@ -360,7 +362,7 @@ int store_imap_search_sql(int64_t account_id, int64_t mailbox_id, uint32_t max_u
 	if (b.need_contents)
 		strbuf_append(&sql, " JOIN message_contents c ON c.id = m.content_id");
 	if (b.need_search)
-		strbuf_append(&sql, " JOIN message_search s ON s.content_id = m.content_id");
+		strbuf_append(&sql, " JOIN message_search_all s ON s.content_id = m.content_id");
 	strbuf_printf(&sql, " WHERE m.account_id = $1 AND m.mailbox_id = $2 AND m.uid <= $3"
 		      " AND (%s)%s", strbuf_cstr(&b.where), strbuf_cstr(&order));
 	strbuf_free(&b.where);

@@ -10,6 +10,8 @@
 
 /* pg_try_advisory_xact_lock() key of autoexpunge: "pautoexp" in ASCII. */
 #define STORE_AUTOEXPUNGE_LOCK_KEY "8097882747934439536"
+/* ... and of search indexing: "psrchidx". */
+#define STORE_SEARCH_INDEX_LOCK_KEY "8102945925848720504"
 
 static void store_maintenance_reply(void *ctx, const struct pg_reply *reply)
 {
@@ -33,6 +35,19 @@ void store_autoexpunge(struct pg_pool *pool, int default_days, int limit,
 		       STORE_AUTOEXPUNGE_LOCK_KEY ") THEN petrel_autoexpunge($1::int, $2::int) "
 		       "ELSE -1 END");
 	pg_request_param_textf(req, "%d", default_days);
+	pg_request_param_textf(req, "%d", limit);
+	pg_pool_submit(pool, req);
+}
+
+void store_search_index(struct pg_pool *pool, int limit, store_maintenance_callback_t *callback,
+			void *ctx)
+{
+	struct pg_request *req = pg_request_new(store_maintenance_reply,
+						STORE_CALL(callback, ctx));
+
+	pg_request_add(req, "SELECT CASE WHEN pg_try_advisory_xact_lock("
+		       STORE_SEARCH_INDEX_LOCK_KEY ") THEN petrel_search_index($1::int) "
+		       "ELSE -1 END");
 	pg_request_param_textf(req, "%d", limit);
 	pg_pool_submit(pool, req);
 }

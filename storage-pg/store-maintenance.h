@@ -21,4 +21,11 @@ typedef void store_maintenance_callback_t(void *ctx, const char *error, int64_t 
 void store_autoexpunge(struct pg_pool *pool, int default_days, int limit,
 		       store_maintenance_callback_t *callback, void *ctx);
 
+/* Move at most limit rows of search text from message_search_pending into
+   the word-indexed message_search (removed: rows moved). Delivery and
+   APPEND leave the indexing to this job so it happens in bulk, outside the
+   transactions clients wait for; SEARCH reads both tables meanwhile. */
+void store_search_index(struct pg_pool *pool, int limit, store_maintenance_callback_t *callback,
+			void *ctx);
+
 #endif

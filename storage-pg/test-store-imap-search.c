@@ -128,7 +128,7 @@ static char *build(const char *line, char **params_r)
 
 #define BASE "SELECT m.uid, m.modseq FROM messages m"
 #define JOIN_C " JOIN message_contents c ON c.id = m.content_id"
-#define JOIN_S " JOIN message_search s ON s.content_id = m.content_id"
+#define JOIN_S " JOIN message_search_all s ON s.content_id = m.content_id"
 #define WHERE " WHERE m.account_id = $1 AND m.mailbox_id = $2 AND m.uid <= $3 AND "
 /* BODY's word query for the value in parameter $n. */
 #define TSQUERY(n) "coalesce((SELECT string_agg('''' || replace(replace(w.lexeme, '\\', " \
