@@ -122,17 +122,8 @@ void store_imap_select(struct pg_pool *pool, int64_t account_id, const char *nam
 	struct pg_request *req = pg_request_new(store_imap_select_reply,
 		STORE_CALL(callback, ctx));
 
-	pg_request_add(req, "SELECT mb.id, mb.uidvalidity, mb.uidnext, mb.highestmodseq, "
-		       "array_to_string(mb.keywords, ' '), "
-		       "(SELECT min(m.uid) FROM messages m WHERE m.account_id = mb.account_id "
-		       "   AND m.mailbox_id = mb.id AND (m.flags & 1) = 0), "
-		       "(SELECT coalesce(string_agg(CASE WHEN lo = hi THEN lo::text "
-		       "   ELSE lo || ':' || hi END, ',' ORDER BY lo), '') "
-		       " FROM (SELECT min(uid) AS lo, max(uid) AS hi FROM "
-		       "   (SELECT m.uid, m.uid - row_number() OVER (ORDER BY m.uid) AS island "
-		       "      FROM messages m WHERE m.account_id = mb.account_id "
-		       "       AND m.mailbox_id = mb.id) AS t GROUP BY island) AS r) "
-		       "FROM mailboxes mb WHERE mb.account_id = $1 AND mb.name = $2");
+	pg_request_add(req, "SELECT id, uidvalidity, uidnext, highestmodseq, keywords, "
+		       "first_unseen, uids FROM petrel_mailbox_select($1, $2)");
 	pg_request_param_textf(req, "%lld", (long long)account_id);
 	pg_request_param_text(req, name);
 	pg_pool_submit(pool, req);

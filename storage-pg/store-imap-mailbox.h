@@ -73,10 +73,10 @@ struct store_imap_select {
 typedef void store_imap_select_callback_t(void *ctx, const char *error,
 					  const struct store_imap_select *info);
 
-/* A consistent snapshot for SELECT/EXAMINE, read by one statement: the
-   mailbox row, its UIDs as ranges (gaps and islands, computed by
-   PostgreSQL, so a large mailbox is a short string) and the first unseen
-   UID. */
+/* A consistent snapshot for SELECT/EXAMINE, read by one statement
+   (petrel_mailbox_select, schema/004_imap_speed.sql): the mailbox row, its
+   UIDs as ranges (computed by PostgreSQL, so a large mailbox is a short
+   string) and the first unseen UID. */
 void store_imap_select(struct pg_pool *pool, int64_t account_id, const char *name,
 		       store_imap_select_callback_t *callback, void *ctx);
 
