@@ -157,8 +157,7 @@ static void imap_fetch_rows(void *ctx, const char *error,
 		};
 		const char *item_error;
 
-		if (opts.seq == 0 ||
-		    (f->args.has_changedsince && rows[i].modseq <= f->args.changedsince))
+		if (opts.seq == 0)
 			continue;
 		imap_announce_keywords(s, rows[i].keywords);
 		strbuf_truncate(&out, 0);
@@ -179,7 +178,8 @@ static void imap_fetch_read(struct imap_session *s)
 	char *uids = store_imap_uid_multirange(&f->chunk);
 
 	store_imap_fetch(s->worker->pool, s->account_id, s->sel->id, uids, 0, f->limit,
-			 f->columns, imap_fetch_rows, session_ticket_new(&s->ws));
+			 f->args.has_changedsince ? f->args.changedsince : 0, f->columns,
+			 imap_fetch_rows, session_ticket_new(&s->ws));
 	free(uids);
 }
 

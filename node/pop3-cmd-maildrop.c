@@ -87,7 +87,7 @@ static void pop3_maildrop_sizes(void *ctx, const char *error,
 static void pop3_maildrop_fetch_next(struct pop3_session *s, uint32_t after_uid)
 {
 	store_imap_fetch(s->worker->pool, s->account_id, s->drop.mailbox_id,
-			 s->drop.loading_uids, after_uid, POP3_MAILDROP_BATCH, STORE_FETCH_BASIC,
+			 s->drop.loading_uids, after_uid, POP3_MAILDROP_BATCH, 0, STORE_FETCH_BASIC,
 			 pop3_maildrop_sizes, session_ticket_new(&s->ws));
 }
 

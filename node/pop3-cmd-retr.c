@@ -138,7 +138,7 @@ static void pop3_retr_start(struct pop3_session *s, uint32_t msgnum, bool top, u
 	range = store_imap_uid_multirange(&uid);
 	imap_seqset_free(&uid);
 	store_imap_fetch(s->worker->pool, s->account_id, s->drop.mailbox_id, range, 0, 1,
-			 STORE_FETCH_RAW, pop3_retr_fetched, session_ticket_new(&s->ws));
+			 0, STORE_FETCH_RAW, pop3_retr_fetched, session_ticket_new(&s->ws));
 	free(range);
 }
 

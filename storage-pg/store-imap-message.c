@@ -105,13 +105,14 @@ static void store_imap_fetch_reply(void *ctx, const struct pg_reply *reply)
 #define STORE_FETCH_WHERE \
 	" WHERE m.account_id = $1 AND m.mailbox_id = $2 AND m.uid > $4 " \
 	"AND m.uid >= lower($3::int8multirange) AND m.uid < upper($3::int8multirange) " \
-	"AND m.uid <@ $3::int8multirange " \
+	"AND m.uid <@ $3::int8multirange AND m.modseq > $6 " \
 	"ORDER BY m.uid LIMIT $5"
 #define STORE_FETCH_JOIN " FROM messages m JOIN message_contents c ON c.id = m.content_id"
 
 void store_imap_fetch(struct pg_pool *pool, int64_t account_id, int64_t mailbox_id,
 		      const char *uids, uint32_t after_uid, unsigned int limit,
-		      unsigned int columns, store_imap_fetch_callback_t *callback, void *ctx)
+		      uint64_t changedsince, unsigned int columns,
+		      store_imap_fetch_callback_t *callback, void *ctx)
 {
 	struct pg_request *req = pg_request_new(store_imap_fetch_reply, STORE_CALL(callback, ctx));
 
@@ -138,6 +139,7 @@ void store_imap_fetch(struct pg_pool *pool, int64_t account_id, int64_t mailbox_
 	pg_request_param_text(req, uids);
 	pg_request_param_textf(req, "%u", after_uid);
 	pg_request_param_textf(req, "%u", limit);
+	pg_request_param_textf(req, "%llu", (unsigned long long)changedsince);
 	pg_pool_submit(pool, req);
 }
 

@@ -55,10 +55,11 @@ typedef void store_imap_fetch_callback_t(void *ctx, const char *error,
 					 unsigned int count);
 
 /* At most limit messages of uids (multirange text) with UID above
-   after_uid, ascending. */
+   after_uid and modseq above changedsince (0: any), ascending. */
 void store_imap_fetch(struct pg_pool *pool, int64_t account_id, int64_t mailbox_id,
 		      const char *uids, uint32_t after_uid, unsigned int limit,
-		      unsigned int columns, store_imap_fetch_callback_t *callback, void *ctx);
+		      uint64_t changedsince, unsigned int columns,
+		      store_imap_fetch_callback_t *callback, void *ctx);
 
 struct store_imap_changes {
 	bool exists;                    /* false: the mailbox was deleted */
