@@ -115,6 +115,9 @@ static const struct setting_def settings_registry[] = {
 	  "Total time one SMTP session may last" },
 	{ "smtp_vrfy_enabled", SETTING_BOOL, "no", 0, 1,
 	  "Let SMTP clients check addresses with VRFY" },
+	{ "submission_allow_send_as", SETTING_BOOL, "no", 0, 1,
+	  "Let an authenticated SMTP client use any envelope sender, not only "
+	  "the account's own address and the aliases pointing to it" },
 };
 
 #define SETTINGS_COUNT (sizeof(settings_registry) / sizeof(settings_registry[0]))

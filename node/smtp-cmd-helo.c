@@ -1,11 +1,12 @@
 /*
- * smtp-cmd-helo.c — EHLO, HELO, LHLO (greeting and capabilities) and
- * STARTTLS (RFC 3207).
+ * smtp-cmd-helo.c — EHLO, HELO, LHLO (greeting and capabilities, AUTH
+ * only where a password may be sent) and STARTTLS (RFC 3207).
  */
 #include "smtp-session-private.h"
 
 #include "conn.h"
 #include "log.h"
+#include "sasl.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
@@ -33,9 +34,10 @@ void smtp_cmd_helo(struct smtp_session *s, struct smtp_command *cmd)
 		return;
 	}
 	conn_printf(s->conn, "250-%s\r\n250-PIPELINING\r\n250-SIZE %lld\r\n"
-		    "250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n%s"
+		    "250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n%s%s"
 		    "250 CHUNKING\r\n", smtp_hostname(s), smtp_setting(s, "message_size_limit"),
-		    s->worker->tls != NULL && !conn_is_tls(s->conn) ? "250-STARTTLS\r\n" : "");
+		    s->worker->tls != NULL && !conn_is_tls(s->conn) ? "250-STARTTLS\r\n" : "",
+		    smtp_auth_allowed(s) ? "250-AUTH " SASL_SERVER_MECHANISMS "\r\n" : "");
 }
 
 void smtp_cmd_starttls(struct smtp_session *s, struct smtp_command *cmd)
@@ -58,5 +60,6 @@ void smtp_cmd_starttls(struct smtp_session *s, struct smtp_command *cmd)
 	free(s->helo);
 	s->helo = NULL;
 	s->esmtp = false;
+	smtp_auth_forget(s);
 	smtp_set_state(s, SMTP_STATE_HELO);
 }

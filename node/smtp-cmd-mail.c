@@ -1,11 +1,15 @@
 /*
  * smtp-cmd-mail.c — MAIL FROM (RFC 5321 4.1.1.2) with the SIZE (RFC 1870),
- * BODY (RFC 6152) and SMTPUTF8 (RFC 6531) parameters; and the transaction
- * it opens.
+ * BODY (RFC 6152), SMTPUTF8 (RFC 6531) and AUTH (RFC 4954 5) parameters;
+ * and the transaction it opens. On submission (RFC 6409) the client must
+ * have logged in, and an authenticated client may only use its own
+ * addresses as sender unless submission_allow_send_as says otherwise.
  */
 #include "smtp-session-private.h"
 
 #include "log.h"
+#include "settings.h"
+#include "store-submission.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
@@ -59,6 +63,10 @@ static const char *smtp_mail_params(struct smtp_session *s, const struct smtp_co
 			if (value == NULL || (strcasecmp(value, "7BIT") != 0 &&
 					      strcasecmp(value, "8BITMIME") != 0))
 				return "501 5.5.4 Unsupported BODY type (7BIT and 8BITMIME are)";
+		} else if (strcmp(key, "AUTH") == 0) {
+			/* RFC 4954 5: a value from an untrusted client is ignored */
+			if (value == NULL || *value == '\0')
+				return "501 5.5.4 Syntax: AUTH=mailbox";
 		} else if (strcmp(key, "SMTPUTF8") == 0) {
 			if (value != NULL)
 				return "501 5.5.4 Syntax: SMTPUTF8 takes no value";
@@ -70,12 +78,69 @@ static const char *smtp_mail_params(struct smtp_session *s, const struct smtp_co
 	return NULL;
 }
 
+/* Open the transaction with its sender and say so. */
+static void smtp_mail_accept(struct smtp_session *s, struct smtp_transaction *tx)
+{
+	worker_new_queue_id(s->worker, tx->queue_id, sizeof(tx->queue_id));
+	s->tx = tx;
+	smtp_set_state(s, SMTP_STATE_MAIL);
+	log_info("smtp", s->ws.id_str, "event=mail queue_id=%s from=<%s> size=%llu",
+		 tx->queue_id, tx->mail_from, (unsigned long long)tx->declared_size);
+	smtp_reply(s, "250 2.1.0 Ok");
+}
+
+struct smtp_mail_check {
+	struct session_ticket *ticket;
+	struct smtp_transaction *tx;   /* owned here until accepted */
+};
+
+static void smtp_mail_sender_checked(void *ctx, bool owned, const char *error)
+{
+	struct smtp_mail_check *check = ctx;
+	struct smtp_transaction *tx = check->tx;
+	struct smtp_session *s = smtp_session_from_ticket(check->ticket);
+
+	free(check);
+	if (s == NULL) {
+		smtp_transaction_free(&tx);
+		return;
+	}
+	if (error != NULL) {
+		log_error("smtp", s->ws.id_str, "event=sender_lookup_failed error=\"%s\"", error);
+		smtp_reply(s, "451 4.3.0 Temporary lookup failure");
+		smtp_transaction_free(&tx);
+	} else if (!owned) {
+		log_info("smtp", s->ws.id_str, "event=sender_rejected user=%s from=<%s>",
+			 s->user, tx->mail_from);
+		smtp_reply(s, "553 5.7.1 <%s>: Sender address rejected: not owned by user %s",
+			   tx->mail_from, s->user);
+		smtp_transaction_free(&tx);
+	} else {
+		smtp_mail_accept(s, tx);
+	}
+	smtp_wait_end(s);
+	smtp_session_process(s);
+}
+
+/* Whether the sender must be checked against the logged-in account. */
+static bool smtp_mail_check_needed(const struct smtp_session *s, const struct smtp_transaction *tx)
+{
+	return s->user != NULL && tx->mail_from[0] != '\0' &&
+	       !settings_get_bool(s->worker->settings, "submission_allow_send_as",
+				  s->domain_id, s->account_id);
+}
+
 void smtp_cmd_mail(struct smtp_session *s, struct smtp_command *cmd)
 {
-	struct smtp_transaction *tx = xcalloc(1, sizeof(*tx));
+	struct smtp_transaction *tx;
 	char address[512];
 	const char *error;
 
+	if (s->submission && s->user == NULL) {
+		smtp_reply(s, "530 5.7.0 Authentication required");
+		return;
+	}
+	tx = xcalloc(1, sizeof(*tx));
 	if (cmd->path == NULL) {
 		smtp_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
 		free(tx);
@@ -90,10 +155,15 @@ void smtp_cmd_mail(struct smtp_session *s, struct smtp_command *cmd)
 		return;
 	}
 	tx->mail_from = xstrdup(address);
-	worker_new_queue_id(s->worker, tx->queue_id, sizeof(tx->queue_id));
-	s->tx = tx;
-	smtp_set_state(s, SMTP_STATE_MAIL);
-	log_info("smtp", s->ws.id_str, "event=mail queue_id=%s from=<%s> size=%llu",
-		 tx->queue_id, address, (unsigned long long)tx->declared_size);
-	smtp_reply(s, "250 2.1.0 Ok");
+	if (!smtp_mail_check_needed(s, tx)) {
+		smtp_mail_accept(s, tx);
+		return;
+	}
+	struct smtp_mail_check *check = xmalloc(sizeof(*check));
+
+	check->ticket = session_ticket_new(&s->ws);
+	check->tx = tx;
+	smtp_wait_begin(s);
+	store_submission_sender_owned(s->worker->pool, s->account_id, tx->mail_from,
+				      smtp_mail_sender_checked, check);
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct conn;
+struct sasl_server;
 
 enum smtp_state {
 	SMTP_STATE_HELO,       /* waiting for EHLO/HELO (LHLO) */
@@ -64,6 +65,7 @@ struct smtp_session {
 	struct conn *conn;
 	enum smtp_state state;
 	bool lmtp;
+	bool submission;             /* submission/smtps: MAIL needs AUTH first */
 	bool waiting;                /* a PostgreSQL reply is outstanding */
 	bool draining;
 	bool skipping_line;          /* discarding the rest of an over-long line */
@@ -77,6 +79,10 @@ struct smtp_session {
 	uint64_t bdat_left;
 	bool bdat_last;
 	uint64_t bdat_discard;       /* bytes of a refused BDAT chunk still to skip */
+	struct sasl_server *sasl;    /* an AUTH exchange reads the next lines */
+	char *user;                  /* authenticated account's address, or NULL */
+	int64_t account_id;
+	int64_t domain_id;
 };
 
 struct smtp_command_def {
@@ -122,5 +128,16 @@ void smtp_cmd_noop(struct smtp_session *s, struct smtp_command *cmd);
 void smtp_cmd_vrfy(struct smtp_session *s, struct smtp_command *cmd);
 void smtp_cmd_help(struct smtp_session *s, struct smtp_command *cmd);
 void smtp_cmd_quit(struct smtp_session *s, struct smtp_command *cmd);
+void smtp_cmd_auth(struct smtp_session *s, struct smtp_command *cmd);
+
+/* SMTP AUTH (smtp-cmd-auth.c). */
+/* Whether AUTH may be used (and advertised) on this connection now. */
+bool smtp_auth_allowed(const struct smtp_session *s);
+/* The next client line of an AUTH exchange (s->sasl set). */
+void smtp_auth_continue(struct smtp_session *s, const char *line);
+/* End an AUTH exchange whose response line was too long. */
+void smtp_auth_abort_long_line(struct smtp_session *s);
+/* Forget the login and any exchange (STARTTLS, session end). */
+void smtp_auth_forget(struct smtp_session *s);
 
 #endif

@@ -37,6 +37,7 @@ static const struct smtp_command_def smtp_commands[] = {
 	{ SMTP_VERB_VRFY, SMTP_ANY_COMMAND_STATE, smtp_cmd_vrfy },
 	{ SMTP_VERB_HELP, SMTP_ANY_COMMAND_STATE, smtp_cmd_help },
 	{ SMTP_VERB_QUIT, SMTP_ANY_COMMAND_STATE, smtp_cmd_quit },
+	{ SMTP_VERB_AUTH, SMTP_STATE_BIT(SMTP_STATE_READY), smtp_cmd_auth },
 };
 
 static const char *const smtp_state_names[] = {
@@ -137,6 +138,8 @@ static const char *smtp_wrong_state(const struct smtp_session *s, enum smtp_verb
 		return "503 5.5.1 Error: STARTTLS only outside a mail transaction";
 	case SMTP_VERB_MAIL:
 		return "503 5.5.1 Error: nested MAIL command";
+	case SMTP_VERB_AUTH:
+		return "503 5.5.1 Error: AUTH not permitted during a mail transaction";
 	case SMTP_VERB_RCPT:
 		return "503 5.5.1 Error: need MAIL command";
 	default:
@@ -149,6 +152,10 @@ static bool smtp_verb_for_protocol(struct smtp_session *s, enum smtp_verb verb)
 {
 	if (s->lmtp && (verb == SMTP_VERB_HELO || verb == SMTP_VERB_EHLO)) {
 		smtp_reply(s, "500 5.5.1 Error: use LHLO in LMTP");
+		return false;
+	}
+	if (s->lmtp && verb == SMTP_VERB_AUTH) {
+		smtp_reply(s, "502 5.5.1 Error: command not implemented");
 		return false;
 	}
 	if (!s->lmtp && verb == SMTP_VERB_LHLO) {
@@ -195,7 +202,16 @@ static void smtp_execute(struct smtp_session *s, char *line, size_t len)
 	smtp_reply(s, "502 5.5.1 Error: command not implemented");
 }
 
-/* Take one command line from the input; false when more input is needed. */
+static void smtp_line_too_long(struct smtp_session *s)
+{
+	if (s->sasl != NULL)
+		smtp_auth_abort_long_line(s);
+	else
+		smtp_reply(s, "500 5.5.2 Error: line too long");
+}
+
+/* Take one command line (or AUTH response) from the input; false when more
+   input is needed. */
 static bool smtp_read_command(struct smtp_session *s)
 {
 	static char line[SMTP_LINE_HARD_MAX + 2];
@@ -208,7 +224,7 @@ static bool smtp_read_command(struct smtp_session *s)
 	if (lf == NULL) {
 		if (avail > max + 1) {
 			if (!s->skipping_line)
-				smtp_reply(s, "500 5.5.2 Error: line too long");
+				smtp_line_too_long(s);
 			s->skipping_line = true;
 			buffer_consume(in, avail);
 		}
@@ -217,7 +233,7 @@ static bool smtp_read_command(struct smtp_session *s)
 	len = lf - data;
 	if (s->skipping_line || len > max + 1) {
 		if (!s->skipping_line)
-			smtp_reply(s, "500 5.5.2 Error: line too long");
+			smtp_line_too_long(s);
 		s->skipping_line = false;
 		buffer_consume(in, len + 1);
 		return true;
@@ -226,13 +242,18 @@ static bool smtp_read_command(struct smtp_session *s)
 		len--;
 	if (len > max) {
 		buffer_consume(in, lf - data + 1);
-		smtp_reply(s, "500 5.5.2 Error: line too long");
+		smtp_line_too_long(s);
 		return true;
 	}
 	memcpy(line, data, len);
 	line[len] = '\0';
 	buffer_consume(in, lf - data + 1);
-	smtp_execute(s, line, len);
+	if (s->sasl != NULL)
+		smtp_auth_continue(s, line);
+	else
+		smtp_execute(s, line, len);
+	/* may hold a password (AUTH PLAIN's initial response or a reply) */
+	explicit_bzero(line, len);
 	return true;
 }
 
@@ -287,6 +308,7 @@ static void smtp_session_closed(void *ctx, const char *reason)
 		 reason, s->commands);
 	worker_session_unregister(&s->ws);
 	smtp_transaction_free(&s->tx);
+	smtp_auth_forget(s);
 	conn_free(&s->conn);
 	free(s->helo);
 	free(s);
@@ -318,10 +340,14 @@ void smtp_session_new(struct worker *worker, int fd, enum listener_kind kind, co
 	worker_session_register(worker, &s->ws, kind, ip, &smtp_session_vfuncs);
 	s->worker = worker;
 	s->lmtp = kind == LISTENER_LMTP;
+	s->submission = kind == LISTENER_SUBMISSION || kind == LISTENER_SMTPS;
 	s->started = ev_now(worker->loop);
 	s->state = SMTP_STATE_HELO;
 	s->conn = conn_new(worker->loop, fd, &smtp_conn_callbacks, s);
 	conn_set_max_input(s->conn, SMTP_INPUT_MAX);
+	/* RFC 8314: implicit TLS, the greeting already goes through it */
+	if (kind == LISTENER_SMTPS && worker->tls != NULL)
+		conn_start_tls(s->conn, worker->tls);
 	log_info("smtp", s->ws.id_str, "event=connect ip=%s listener=%s", ip,
 		 config_listener_name(kind));
 	conn_printf(s->conn, "220 %s %s Petrel\r\n", smtp_hostname(s), s->lmtp ? "LMTP" : "ESMTP");
