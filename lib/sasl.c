@@ -232,6 +232,13 @@ const char *sasl_server_authzid(const struct sasl_server *sasl)
 	return sasl->done ? sasl->authzid : NULL;
 }
 
+bool sasl_server_authzid_is_self(const struct sasl_server *sasl)
+{
+	const char *authzid = sasl_server_authzid(sasl);
+
+	return authzid[0] == '\0' || strcasecmp(authzid, sasl_server_authcid(sasl)) == 0;
+}
+
 const char *sasl_server_authcid(const struct sasl_server *sasl)
 {
 	return sasl->done ? sasl->authcid : NULL;

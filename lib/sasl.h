@@ -24,6 +24,7 @@
 #ifndef SASL_H
 #define SASL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Mechanisms offered, for CAPABILITY "AUTH=" / CAPA "SASL" / EHLO "AUTH". */
@@ -91,6 +92,10 @@ const char *sasl_server_mechanism(const struct sasl_server *sasl);
    valid until sasl_server_free(). authzid is "" when the client asked for
    none (always "" for LOGIN). Before DONE they return NULL. */
 const char *sasl_server_authzid(const struct sasl_server *sasl);
+/* No authorization identity was given, or it names the authenticating
+   user itself (ASCII case-insensitive): Petrel does not let one user act
+   as another through SASL (master users log in with "user*master"). */
+bool sasl_server_authzid_is_self(const struct sasl_server *sasl);
 const char *sasl_server_authcid(const struct sasl_server *sasl);
 const char *sasl_server_password(const struct sasl_server *sasl);
 

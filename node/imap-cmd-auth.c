@@ -82,8 +82,7 @@ static void imap_authenticate_step(struct imap_session *s, const char *response)
 		imap_cmd_finish(s, "BAD", "%s", error);
 		return;
 	}
-	if (sasl_server_authzid(s->sasl)[0] != '\0' &&
-	    strcasecmp(sasl_server_authzid(s->sasl), sasl_server_authcid(s->sasl)) != 0) {
+	if (!sasl_server_authzid_is_self(s->sasl)) {
 		sasl_server_free(&s->sasl);
 		imap_cmd_finish(s, "NO", "[AUTHORIZATIONFAILED] Use user*master to log in as "
 				"another user");

@@ -16,7 +16,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define POP3_PRIVACY_TEXT "[AUTH] Plaintext authentication disallowed on non-secure connections; " \
 	"use STLS or POP3S"
@@ -146,8 +145,7 @@ static void pop3_auth_step(struct pop3_session *s, const char *response)
 		pop3_cmd_finish(s, false, "%s", error);
 		return;
 	}
-	if (sasl_server_authzid(s->sasl)[0] != '\0' &&
-	    strcasecmp(sasl_server_authzid(s->sasl), sasl_server_authcid(s->sasl)) != 0) {
+	if (!sasl_server_authzid_is_self(s->sasl)) {
 		sasl_server_free(&s->sasl);
 		s->busy = true;
 		pop3_cmd_finish(s, false, "[AUTH] Use user*master to log in as another user");

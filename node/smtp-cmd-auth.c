@@ -17,7 +17,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 bool smtp_auth_allowed(const struct smtp_session *s)
 {
@@ -95,8 +94,7 @@ static void smtp_auth_step(struct smtp_session *s, const char *response)
 		smtp_reply(s, "501 5.5.2 %s", error);
 		return;
 	}
-	if (sasl_server_authzid(s->sasl)[0] != '\0' &&
-	    strcasecmp(sasl_server_authzid(s->sasl), sasl_server_authcid(s->sasl)) != 0) {
+	if (!sasl_server_authzid_is_self(s->sasl)) {
 		sasl_server_free(&s->sasl);
 		smtp_reply(s, "535 5.7.8 Use user*master to log in as another user");
 		return;
