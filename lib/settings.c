@@ -80,6 +80,18 @@ static const struct setting_def settings_registry[] = {
 	  "Largest message accepted, in bytes (SIZE announced in EHLO)" },
 	{ "pop3_session_timeout", SETTING_DURATION, "10m", 60, 86400,
 	  "How long a POP3 client may stay silent" },
+	{ "queue_delay_warning", SETTING_DURATION, "4h", 0, 30 * 86400,
+	  "How long a message waits in the outbound queue before its sender gets "
+	  "a delay warning; 0 sends none" },
+	{ "queue_lease_time", SETTING_DURATION, "5m", 10, 86400,
+	  "How long a claim on outbound recipients lasts; a node that dies "
+	  "holding claims gives them up to other nodes after this time" },
+	{ "queue_max_lifetime", SETTING_DURATION, "5d", 60, 60 * 86400,
+	  "How long the outbound queue keeps retrying a message before it "
+	  "expires and is bounced" },
+	{ "queue_retry_schedule", SETTING_STRING, "5m,10m,20m,40m,1h,2h", 0, 0,
+	  "Waits between outbound delivery attempts, comma-separated durations; "
+	  "the last one repeats until the message expires" },
 	{ "quota_exceeded_permanent", SETTING_BOOL, "no", 0, 1,
 	  "Reject a recipient over quota with 552 5.2.2 instead of the "
 	  "temporary 452 4.2.2" },

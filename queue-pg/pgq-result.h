@@ -1,0 +1,50 @@
+/*
+ * pgq-result.h — recording the outcome of one delivery attempt for claimed
+ * recipients (petrel_queue_sent / _failed / _defer in
+ * schema/005_queue.sql).
+ *
+ * One call covers the recipients that got the same reply (the answer to
+ * DATA covers every accepted RCPT of a message; a connection failure
+ * covers the whole batch). A result is accepted only for recipients the
+ * holder still holds under an unexpired lease: a runner whose lease was
+ * taken over gets them back as not accepted and must not report anything
+ * for them (bounce, log as delivered).
+ */
+#ifndef PGQ_RESULT_H
+#define PGQ_RESULT_H
+
+#include "pg-pool.h"
+#include "pgq-schedule.h"
+
+#include <stdint.h>
+
+enum pgq_state {
+	PGQ_STATE_SENT,
+	PGQ_STATE_FAILED,     /* permanent (5xx): the sender gets a failure DSN */
+	PGQ_STATE_DEFERRED,   /* temporary (4xx): tried again after the schedule's step */
+	PGQ_STATE_EXPIRED,    /* temporary, but past the message's lifetime */
+};
+
+struct pgq_outcome {
+	int64_t id;
+	enum pgq_state state;
+};
+
+/* accepted lists the recipients whose result was recorded, with their new
+   state (a deferral may have expired them); valid only during the
+   callback. On error nothing was accepted (count 0). */
+typedef void pgq_result_callback_t(void *ctx, const char *error,
+				   const struct pgq_outcome *accepted, unsigned int count);
+
+void pgq_mark_sent(struct pg_pool *pool, const char *holder, const int64_t *ids,
+		   unsigned int count, int code, const char *text,
+		   pgq_result_callback_t *callback, void *ctx);
+void pgq_mark_failed(struct pg_pool *pool, const char *holder, const int64_t *ids,
+		     unsigned int count, int code, const char *text,
+		     pgq_result_callback_t *callback, void *ctx);
+/* schedule comes from pgq_schedule_parse (count >= 1). */
+void pgq_defer(struct pg_pool *pool, const char *holder, const int64_t *ids,
+	       unsigned int count, int code, const char *text,
+	       const struct pgq_schedule *schedule, pgq_result_callback_t *callback, void *ctx);
+
+#endif
