@@ -32,6 +32,8 @@ enum ctl_option_id {
 	CTL_OPT_MASTER,
 	CTL_OPT_DOMAIN,
 	CTL_OPT_ACCOUNT,
+	CTL_OPT_STATE,
+	CTL_OPT_ALL,
 	CTL_OPT_COUNT
 };
 
@@ -68,5 +70,6 @@ ctl_handler ctl_account_add, ctl_account_del, ctl_account_list, ctl_account_pass
 ctl_handler ctl_alias_add, ctl_alias_del, ctl_alias_list;
 ctl_handler ctl_settings_get, ctl_settings_set, ctl_settings_unset, ctl_settings_list;
 ctl_handler ctl_nodes_list;
+ctl_handler ctl_queue_list, ctl_queue_show, ctl_queue_retry, ctl_queue_delete, ctl_queue_flush;
 
 #endif

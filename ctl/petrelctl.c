@@ -38,6 +38,8 @@ static const struct ctl_option_def ctl_option_defs[CTL_OPT_COUNT] = {
 	[CTL_OPT_MASTER] = { "master", false },
 	[CTL_OPT_DOMAIN] = { "domain", true },
 	[CTL_OPT_ACCOUNT] = { "account", true },
+	[CTL_OPT_STATE] = { "state", true },
+	[CTL_OPT_ALL] = { "all", false },
 };
 
 #define CTL_GLOBAL_OPTIONS (CTL_OPT(CTL_OPT_CONFIG) | CTL_OPT(CTL_OPT_JSON) | CTL_OPT(CTL_OPT_HELP))
@@ -80,6 +82,12 @@ static const struct ctl_command ctl_commands[] = {
 	{ "settings", "list", "[--domain D | --account A]", 0, 0,
 	  CTL_SCOPE_OPTIONS, 0, ctl_settings_list },
 	{ "nodes", "list", "", 0, 0, 0, 0, ctl_nodes_list },
+	{ "queue", "list", "[--domain D] [--state S]", 0, 0,
+	  CTL_OPT(CTL_OPT_DOMAIN) | CTL_OPT(CTL_OPT_STATE), 0, ctl_queue_list },
+	{ "queue", "show", "QUEUE_ID", 1, 1, 0, 0, ctl_queue_show },
+	{ "queue", "retry", "QUEUE_ID|--all", 0, 1, CTL_OPT(CTL_OPT_ALL), 0, ctl_queue_retry },
+	{ "queue", "delete", "QUEUE_ID|--all", 0, 1, CTL_OPT(CTL_OPT_ALL), 0, ctl_queue_delete },
+	{ "queue", "flush", "", 0, 0, 0, 0, ctl_queue_flush },
 };
 
 #define CTL_COMMAND_COUNT (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
@@ -130,7 +138,10 @@ static void ctl_usage(void)
 	       "\n"
 	       "ADDRESS is localpart@domain; the alias address @domain is the domain's catch-all.\n"
 	       "SIZE is bytes or a number with a K, M or G suffix (500M); a quota of 0 or\n"
-	       "\"unlimited\" means no limit. --password-stdin reads the first line of stdin.\n");
+	       "\"unlimited\" means no limit. --password-stdin reads the first line of stdin.\n"
+	       "queue list shows the newest 1000 messages (the totals count all); --domain is\n"
+	       "the destination domain, --state one of queued, deferred, delivering, sent,\n"
+	       "failed, expired. queue delete removes only waiting (queued, deferred) recipients.\n");
 }
 
 /* Print the failure as the one line on stderr, whatever it contains. */
