@@ -230,3 +230,20 @@ def test_logout_after_a_change_still_gets_its_ok(node):
     assert b"* BYE Logging out" in lines and b"c OK Logout completed" in lines, lines
     assert not any(l.endswith(b" EXISTS") for l in lines), lines   # nothing after BYE
     raw.close()
+
+
+def test_rename_inbox_moves_its_messages(node):
+    for i in range(2):
+        h.smtp_send(node.port("smtp"), "sender@remote.test", ["user@example.test"],
+                    h.make_message(subject=f"before rename {i}", to="user@example.test"))
+    imap = login(node, "user@example.test")
+    typ, data = imap.status("INBOX", "(MESSAGES)")
+    before = int(data[0].split()[-1].rstrip(b")"))
+    assert before >= 2
+    # RFC 9051 6.3.6: RENAME INBOX moves its messages to the new mailbox and
+    # leaves INBOX in place, empty
+    assert imap.rename("INBOX", "Old-Inbox")[0] == "OK"
+    assert imap.status("INBOX", "(MESSAGES)")[1][0].endswith(b"(MESSAGES 0)")
+    assert imap.status("Old-Inbox", "(MESSAGES)")[1][0].endswith(b"(MESSAGES %d)" % before)
+    assert imap.select("INBOX")[0] == "OK"
+    imap.logout()
