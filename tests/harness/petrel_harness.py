@@ -1212,3 +1212,24 @@ class RawClient:
 
 def sha256(data):
     return hashlib.sha256(data).digest()
+
+
+_IMAP_FETCH_RE = re.compile(rb"^(\d+) \((.*)\)$")
+
+
+def parse_imap_fetch(item):
+    """(seq, {"FLAGS": frozenset, "UID": int, "MODSEQ": int}) of one untagged
+    FETCH as imaplib keeps it (b'3 (FLAGS (\\Seen) UID 7)'); absent items are
+    left out."""
+    m = _IMAP_FETCH_RE.match(item)
+    assert m, item
+    body = m.group(2).decode()
+    info = {}
+    flags = re.search(r"FLAGS \(([^)]*)\)", body)
+    if flags:
+        info["FLAGS"] = frozenset(flags.group(1).split())
+    for name in ("UID", "MODSEQ"):
+        found = re.search(name + r" \(?(\d+)", body)
+        if found:
+            info[name] = int(found.group(1))
+    return int(m.group(1)), info

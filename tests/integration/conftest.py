@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
@@ -144,6 +145,17 @@ def node(request, pg, ctl, mail_setup, tmp_path_factory):
             n.stop(timeout=30)
     finally:
         n.cleanup()
+
+
+@pytest.fixture
+def db(pg):
+    """An empty queue and a connection in autocommit mode."""
+    conn = psycopg2.connect(pg.conninfo)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("TRUNCATE queue_recipients, queue_messages")
+    yield conn
+    conn.close()
 
 
 @pytest.fixture

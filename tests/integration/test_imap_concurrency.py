@@ -7,7 +7,6 @@ EXPUNGE responses it got) must match the server's, and the modseqs a
 session was told for one message must never go back."""
 import imaplib
 import random
-import re
 import threading
 
 import petrel_harness as h
@@ -19,7 +18,6 @@ ITERATIONS = 200
 FLAG_BITS = {r"\Seen": 0x01, r"\Answered": 0x02, r"\Flagged": 0x04, r"\Deleted": 0x08,
              r"\Draft": 0x10}
 FLAG_CHOICES = [r"\Seen", r"\Answered", r"\Flagged", r"\Draft", "$Label1", "Todo"]
-FETCH_RE = re.compile(rb"^(\d+) \((.*)\)$")
 
 
 class OrderedIMAP(imaplib.IMAP4):
@@ -75,7 +73,7 @@ class Session:
             if int(item) != len(self.view):
                 self.problems.append(f"EXISTS {int(item)} with a view of {len(self.view)}")
         elif kind == "FETCH":
-            seq, info = parse_fetch(item)
+            seq, info = h.parse_imap_fetch(item)
             if "MODSEQ" not in info or "UID" not in info:
                 self.problems.append(f"FETCH without UID/MODSEQ: {item!r}")
                 return
@@ -93,7 +91,7 @@ class Session:
         assert typ == "OK", data
         rows = []
         for item in imap.untagged_responses.get("FETCH", []):
-            seq, info = parse_fetch(item)
+            seq, info = h.parse_imap_fetch(item)
             rows.append((seq, info["UID"], info["FLAGS"], info["MODSEQ"]))
         imap.untagged_responses.clear()
         rows.sort()
@@ -129,21 +127,6 @@ class Session:
             for (m1, f1), (m2, f2) in zip(seen, seen[1:]):
                 if m2 < m1 or (m2 == m1 and f1 != f2):
                     self.problems.append(f"UID {uid}: MODSEQ {m1} {f1} then {m2} {f2}")
-
-
-def parse_fetch(item):
-    m = FETCH_RE.match(item)
-    assert m, item
-    body = m.group(2).decode()
-    info = {}
-    flags = re.search(r"FLAGS \(([^)]*)\)", body)
-    if flags:
-        info["FLAGS"] = frozenset(flags.group(1).split())
-    for name in ("UID", "MODSEQ"):
-        found = re.search(name + r" \(?(\d+)", body)
-        if found:
-            info[name] = int(found.group(1))
-    return int(m.group(1)), info
 
 
 def db_view(pg):

@@ -14,7 +14,6 @@ NODE_LISTENERS = ("smtp", "imap")
 NODE_SETTINGS = {"auth_failure_delay": "0"}
 USER = "user@example.test"
 
-FETCH_RE = re.compile(rb"^(\d+) \((.*)\)$")
 
 
 def login(node, enable=None):
@@ -41,23 +40,7 @@ def run(imap, *args):
 
 def fetched(untagged):
     """{seq: {"FLAGS": set, "UID": int, "MODSEQ": int}} of FETCH responses."""
-    out = {}
-    for item in untagged.get("FETCH", []):
-        m = FETCH_RE.match(item)
-        assert m, item
-        body = m.group(2).decode()
-        info = {}
-        flags = re.search(r"FLAGS \(([^)]*)\)", body)
-        if flags:
-            info["FLAGS"] = set(flags.group(1).split())
-        uid = re.search(r"UID (\d+)", body)
-        if uid:
-            info["UID"] = int(uid.group(1))
-        modseq = re.search(r"MODSEQ \((\d+)\)", body)
-        if modseq:
-            info["MODSEQ"] = int(modseq.group(1))
-        out[int(m.group(1))] = info
-    return out
+    return dict(h.parse_imap_fetch(item) for item in untagged.get("FETCH", []))
 
 
 def fresh_inbox(node, imap, count):

@@ -2,7 +2,6 @@
 messages are queued with the schema's own functions (as in test_queue_pg),
 then the verbs are checked in text and --json form, with their errors."""
 
-import psycopg2
 import pytest
 
 from test_queue_pg import claim, enqueue, result
@@ -10,15 +9,6 @@ from test_petrelctl import one_line_error
 
 SCHEDULE = [600]
 
-
-@pytest.fixture
-def db(pg):
-    conn = psycopg2.connect(pg.conninfo)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("TRUNCATE queue_recipients, queue_messages")
-    yield conn
-    conn.close()
 
 
 def states(db, queue_id):

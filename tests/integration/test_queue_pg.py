@@ -22,16 +22,6 @@ import pytest
 SCHEDULE = [60, 120, 300]
 
 
-@pytest.fixture
-def db(pg):
-    """An empty queue and a connection in autocommit mode."""
-    conn = psycopg2.connect(pg.conninfo)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("TRUNCATE queue_recipients, queue_messages")
-    yield conn
-    conn.close()
-
 
 def connect(pg):
     conn = psycopg2.connect(pg.conninfo)
