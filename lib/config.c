@@ -110,6 +110,11 @@ static int config_handle(void *user, const char *section, const char *key,
 			config_set_str(&c->etcd_endpoints, value);
 		else
 			ret = -2;
+	} else if (strcmp(section, "dns") == 0) {
+		if (strcmp(key, "servers") == 0)
+			config_set_str(&c->dns_servers, value);
+		else
+			ret = -2;
 	} else if (strcmp(section, "log") == 0) {
 		if (strcmp(key, "level") != 0)
 			ret = -2;
@@ -191,5 +196,6 @@ void config_free(struct petrel_config **config)
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->etcd_endpoints);
+	free(c->dns_servers);
 	free(c);
 }

@@ -51,6 +51,10 @@ struct petrel_config {
 	/* [etcd] */
 	char *etcd_endpoints;
 
+	/* [dns]: resolvers for outbound MX lookups, "ip[:port],…";
+	   NULL = the system's /etc/resolv.conf */
+	char *dns_servers;
+
 	/* [log] */
 	int log_level;           /* enum log_level */
 };

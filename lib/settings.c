@@ -49,6 +49,8 @@ static const struct setting_def settings_registry[] = {
 	{ "delivery_batch_max", SETTING_INT, "256", 1, 10000,
 	  "Most messages a node commits in one transaction when it groups "
 	  "deliveries" },
+	{ "dkim_sign", SETTING_BOOL, "yes", 0, 1,
+	  "Sign outgoing mail whose From: domain has a DKIM key (per domain)" },
 	{ "imap_append_max_size", SETTING_SIZE, "50M", 1024, 1LL << 30,
 	  "Largest message accepted by IMAP APPEND (literal size)" },
 	{ "imap_fetch_batch", SETTING_INT, "500", 1, 100000,
@@ -78,6 +80,53 @@ static const struct setting_def settings_registry[] = {
 	  "master users" },
 	{ "message_size_limit", SETTING_SIZE, "30M", 1024, 1LL << 30,
 	  "Largest message accepted, in bytes (SIZE announced in EHLO)" },
+	{ "outbound_batch_max", SETTING_INT, "100", 1, 10000,
+	  "Most recipients of one destination domain a delivery runner claims at a time" },
+	{ "outbound_command_timeout", SETTING_DURATION, "5m", 1, 3600,
+	  "How long the delivery client waits for the reply to MAIL, RCPT, DATA or RSET" },
+	{ "outbound_concurrency", SETTING_INT, "100", 1, 100000,
+	  "Outbound SMTP connections one node keeps open at most, shared among "
+	  "its workers" },
+	{ "outbound_connect_timeout", SETTING_DURATION, "30s", 1, 3600,
+	  "How long the delivery client waits for a TCP connection to a mail host" },
+	{ "outbound_data_timeout", SETTING_DURATION, "10m", 1, 3600,
+	  "How long the delivery client waits for the reply after the end of a message" },
+	{ "outbound_domain_concurrency", SETTING_INT, "10", 1, 10000,
+	  "Outbound SMTP connections one node opens to one destination domain at most" },
+	{ "outbound_domain_limits", SETTING_STRING, "", 0, 0,
+	  "Per-destination overrides of the connection and rate limits: "
+	  "\"domain=connections[/messages per minute], ...\" (\".example\" also "
+	  "matches subdomains)" },
+	{ "outbound_domain_rate", SETTING_INT, "0", 0, 10000000,
+	  "Messages per minute one node sends to one destination domain at "
+	  "most; 0 is unlimited" },
+	{ "outbound_ehlo_name", SETTING_STRING, "", 0, 0,
+	  "Name the delivery client gives in EHLO; empty uses smtp_hostname or "
+	  "the node hostname" },
+	{ "outbound_helo_timeout", SETTING_DURATION, "5m", 1, 3600,
+	  "How long the delivery client waits for the greeting and the "
+	  "EHLO/STARTTLS/AUTH replies" },
+	{ "outbound_max_reply_size", SETTING_SIZE, "16K", 512, 1048576,
+	  "Longest reply (all lines of one multi-line reply) the delivery "
+	  "client reads from a remote server; more closes the connection" },
+	{ "outbound_messages_per_connection", SETTING_INT, "100", 1, 100000,
+	  "Messages the delivery client sends over one connection before it "
+	  "opens a new one" },
+	{ "outbound_port", SETTING_INT, "25", 1, 65535,
+	  "TCP port of remote mail hosts found by MX lookup (Postfix smtp_tcp_port)" },
+	{ "outbound_smarthost", SETTING_STRING, "", 0, 0,
+	  "Relay all outgoing mail through \"[user:password@]host[:port]\" "
+	  "instead of MX lookup; set per domain for the mail its users send; "
+	  "empty delivers directly" },
+	{ "outbound_tls", SETTING_STRING, "may", 0, 0,
+	  "TLS for outgoing connections: none, may (STARTTLS when offered) or "
+	  "encrypt (required)" },
+	{ "outbound_tls_required_domains", SETTING_STRING, "", 0, 0,
+	  "Destination domains that must be reached over TLS, comma-separated "
+	  "(\".example\" also matches subdomains)" },
+	{ "outbound_transport", SETTING_STRING, "", 0, 0,
+	  "Fixed next hops for destination domains instead of MX lookup: "
+	  "\"domain=host[:port], ...\"" },
 	{ "pop3_session_timeout", SETTING_DURATION, "10m", 60, 86400,
 	  "How long a POP3 client may stay silent" },
 	{ "queue_delay_warning", SETTING_DURATION, "4h", 0, 30 * 86400,
@@ -130,6 +179,9 @@ static const struct setting_def settings_registry[] = {
 	{ "submission_allow_send_as", SETTING_BOOL, "no", 0, 1,
 	  "Let an authenticated SMTP client use any envelope sender, not only "
 	  "the account's own address and the aliases pointing to it" },
+	{ "trusted_networks", SETTING_STRING, "", 0, 0,
+	  "Client networks (addresses or CIDR, comma-separated) that may relay "
+	  "mail without authentication, like Postfix mynetworks" },
 };
 
 #define SETTINGS_COUNT (sizeof(settings_registry) / sizeof(settings_registry[0]))

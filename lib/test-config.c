@@ -28,7 +28,8 @@ static void test_config_full(void)
 		     "user = petrel\n[database]\nconninfo = host=/run dbname=petrel\n"
 		     "[listen]\nsmtp = 0.0.0.0:25\nlmtp = 127.0.0.1:24\nadmin = 0.0.0.0:9999\n"
 		     "[tls]\ncert = /c.pem\nkey = /k.pem\n"
-		     "[etcd]\nendpoints = http://10.0.0.11:2379\n[log]\nlevel = debug\n");
+		     "[etcd]\nendpoints = http://10.0.0.11:2379\n"
+		     "[dns]\nservers = 127.0.0.1:5353\n[log]\nlevel = debug\n");
 	test_assert_int(config_load(config_path, &c, &error), 0);
 	if (c == NULL)
 		return;
@@ -41,6 +42,7 @@ static void test_config_full(void)
 	test_assert_str(c->listen[LISTENER_ADMIN], "0.0.0.0:9999");
 	test_assert(c->listen[LISTENER_IMAP] == NULL);
 	test_assert_str(c->tls_key, "/k.pem");
+	test_assert_str(c->dns_servers, "127.0.0.1:5353");
 	test_assert_int(c->log_level, 0);
 	config_free(&c);
 	test_assert(c == NULL);

@@ -7,7 +7,8 @@ Fixtures shared by the integration tests.
   node        a started petrel-node (smtp + lmtp, TLS) for the module; a
               module may set NODE_SETTINGS = {name: value} (server-scope
               settings applied before the node starts), NODE_LISTENERS,
-              NODE_WORKERS and NODE_LOG_LEVEL
+              NODE_WORKERS, NODE_LOG_LEVEL and NODE_EXTRA (bootstrap
+              sections, as h.Node's extra)
   make_node   factory for extra nodes, killed when the test ends
   settings    set/unset settings at runtime, undone after the test
 
@@ -137,7 +138,8 @@ def node(request, pg, ctl, mail_setup, tmp_path_factory):
     n = h.Node(pg, tmp_path_factory.mktemp("node"),
                listeners=getattr(mod, "NODE_LISTENERS", ("smtp", "lmtp")),
                workers=getattr(mod, "NODE_WORKERS", 2),
-               log_level=getattr(mod, "NODE_LOG_LEVEL", "debug"))
+               log_level=getattr(mod, "NODE_LOG_LEVEL", "debug"),
+               extra=getattr(mod, "NODE_EXTRA", None))
     try:
         n.start()
         yield n
