@@ -47,6 +47,7 @@ static void smtp_body_begin(struct smtp_session *s)
 	if (tx->rcpt_count == 1)
 		buffer_printf(&tx->body, "\r\n\tfor <%s>", tx->rcpts[0]);
 	buffer_printf(&tx->body, "; %s\r\n", date);
+	tx->header_start = buffer_len(&tx->body);
 	tx->body_started = true;
 }
 
@@ -72,8 +73,8 @@ static void smtp_body_stored(void *ctx, const char *error)
 	tx = s->tx;
 	if (error == NULL)
 		log_info("smtp", s->ws.id_str, "event=stored queue_id=%s size=%zu rcpts=%u "
-			 "mailboxes=%u", tx->queue_id, tx->body_size, tx->rcpt_count,
-			 tx->target_count);
+			 "mailboxes=%u queued=%u", tx->queue_id, tx->body_size, tx->rcpt_count,
+			 tx->target_count, tx->remote_count);
 	for (unsigned int i = 0; i < (s->lmtp ? tx->rcpt_count : 1); i++) {
 		const char *rcpt = s->lmtp ? tx->rcpts[i] : NULL;
 
@@ -110,6 +111,11 @@ static struct store_message *smtp_body_to_message(struct smtp_session *s)
 	memcpy(msg->account_ids, tx->account_ids, sizeof(int64_t) * tx->target_count);
 	memcpy(msg->mailbox_ids, tx->mailbox_ids, sizeof(int64_t) * tx->target_count);
 	msg->target_count = tx->target_count;
+	msg->remote_recipients = xmalloc(sizeof(char *) * (tx->remote_count + 1));
+	for (unsigned int i = 0; i < tx->remote_count; i++)
+		msg->remote_recipients[i] = xstrdup(tx->remote_rcpts[i]);
+	msg->remote_count = tx->remote_count;
+	msg->queue_lifetime = (int)smtp_setting(s, "queue_max_lifetime");
 	msg->content.raw = buffer_steal(&tx->body, &msg->content.size);
 	store_content_prepare(&msg->content,
 			      (size_t)smtp_setting(s, "search_text_max_bytes"));
@@ -127,6 +133,8 @@ static void smtp_body_end(struct smtp_session *s)
 		smtp_transaction_reset(s);
 		return;
 	}
+	if (smtp_relay_allowed(s))
+		smtp_submit_add_missing_headers(s);
 	smtp_wait_begin(s);
 	delivery_submit(s->worker->delivery, smtp_body_to_message(s), smtp_body_stored,
 			session_ticket_new(&s->ws));

@@ -29,6 +29,9 @@ void smtp_transaction_free(struct smtp_transaction **txp)
 	free(tx->rcpts);
 	free(tx->account_ids);
 	free(tx->mailbox_ids);
+	for (unsigned int i = 0; i < tx->remote_count; i++)
+		free(tx->remote_rcpts[i]);
+	free(tx->remote_rcpts);
 	free(tx->pending_rcpt);
 	buffer_clear(&tx->body);
 	free(tx->body.data);

@@ -3,10 +3,18 @@
  * (accounts, aliases, sub-addresses, catch-alls) while the session waits,
  * then accepted with its target mailboxes or refused with the reason.
  * VRFY, when enabled, asks the same question.
+ *
+ * A domain we do not serve is relaying: accepted only from a client that
+ * authenticated or is in trusted_networks, and then queued for remote
+ * delivery; alias targets outside our domains are queued too. Nothing in
+ * the local part routes mail ('%', '!', quoted '@' are just characters of
+ * a local mailbox name that does not exist), so the classic open-relay
+ * tricks all end as "unknown user" or "relay access denied".
  */
 #include "smtp-session-private.h"
 
 #include "log.h"
+#include "netlist.h"
 #include "rcpt-cache.h"
 #include "settings.h"
 #include "store-rcpt.h"
@@ -27,6 +35,33 @@ static void smtp_rcpt_lookup(struct smtp_session *s, const char *address,
 			   settings_get(settings, "recipient_delimiter", 0, 0),
 			   (int)settings_get_number(settings, "alias_max_depth", 0, 0),
 			   callback, session_ticket_new(&s->ws));
+}
+
+bool smtp_relay_allowed(const struct smtp_session *s)
+{
+	const char *error;
+	int ret;
+
+	if (s->lmtp)
+		return false;
+	if (s->user != NULL)
+		return true;
+	ret = netlist_contains(settings_get(s->worker->settings, "trusted_networks", 0, 0),
+			       s->ws.ip, &error);
+	if (ret < 0)
+		log_warning("smtp", s->ws.id_str, "event=bad_setting name=trusted_networks "
+			    "error=\"%s\"", error);
+	return ret > 0;
+}
+
+static void smtp_rcpt_add_remote(struct smtp_transaction *tx, const char *address)
+{
+	for (unsigned int i = 0; i < tx->remote_count; i++) {
+		if (strcmp(tx->remote_rcpts[i], address) == 0)
+			return;
+	}
+	tx->remote_rcpts = xrealloc(tx->remote_rcpts, (tx->remote_count + 1) * sizeof(char *));
+	tx->remote_rcpts[tx->remote_count++] = xstrdup(address);
 }
 
 static void smtp_rcpt_add_target(struct smtp_transaction *tx, const struct store_rcpt_target *t)
@@ -52,7 +87,14 @@ static const char *smtp_rcpt_refusal(struct smtp_session *s, const struct store_
 
 	switch (t[0].kind) {
 	case STORE_RCPT_NODOMAIN:
-		snprintf(buf, size, "554 5.7.1 <%s>: Relay access denied", addr);
+		if (!smtp_relay_allowed(s))
+			snprintf(buf, size, "554 5.7.1 <%s>: Relay access denied", addr);
+		else if (strchr(addr, '[') != NULL)
+			/* no MX to look up; an IP literal also bypasses routing policy */
+			snprintf(buf, size, "550 5.1.2 <%s>: Address literals are not relayed",
+				 addr);
+		else
+			return NULL;
 		return buf;
 	case STORE_RCPT_UNKNOWN:
 		snprintf(buf, size, "550 5.1.1 <%s>: Recipient address rejected: User unknown", addr);
@@ -64,12 +106,8 @@ static const char *smtp_rcpt_refusal(struct smtp_session *s, const struct store_
 		break;
 	}
 	for (unsigned int i = 0; i < count; i++) {
-		if (t[i].kind == STORE_RCPT_REMOTE) {
-			/* Accepting would strand the remote copies: no outbound queue yet. */
-			snprintf(buf, size, "451 4.3.0 <%s>: Forwarding to remote address <%s> "
-				 "is not available", addr, t[i].address);
-			return buf;
-		}
+		if (t[i].kind != STORE_RCPT_ACCOUNT)
+			continue;
 		uint64_t need = s->tx->declared_size;
 
 		if (t[i].quota_bytes > 0 &&
@@ -104,8 +142,14 @@ static void smtp_rcpt_decide(struct smtp_session *s, const struct store_rcpt_tar
 			 tx->pending_rcpt, refusal);
 		smtp_reply(s, "%s", refusal);
 	} else {
-		for (unsigned int i = 0; i < count; i++)
-			smtp_rcpt_add_target(tx, &targets[i]);
+		for (unsigned int i = 0; i < count; i++) {
+			if (targets[i].kind == STORE_RCPT_ACCOUNT)
+				smtp_rcpt_add_target(tx, &targets[i]);
+			else if (targets[i].kind == STORE_RCPT_REMOTE)
+				smtp_rcpt_add_remote(tx, targets[i].address);
+			else if (targets[i].kind == STORE_RCPT_NODOMAIN)
+				smtp_rcpt_add_remote(tx, tx->pending_rcpt);
+		}
 		tx->rcpts = xrealloc(tx->rcpts, (tx->rcpt_count + 1) * sizeof(char *));
 		tx->rcpts[tx->rcpt_count++] = tx->pending_rcpt;
 		tx->pending_rcpt = NULL;

@@ -52,8 +52,11 @@ struct smtp_transaction {
 	int64_t *account_ids;    /* distinct target mailboxes */
 	int64_t *mailbox_ids;
 	unsigned int target_count, target_alloc;
+	char **remote_rcpts;     /* distinct addresses for the outbound queue */
+	unsigned int remote_count;
 	char *pending_rcpt;      /* RCPT waiting for its lookup */
 	struct buffer body;      /* Received: header + message */
+	size_t header_start;     /* where the client's message starts in body */
 	size_t body_size;        /* bytes received, counted even past the limit */
 	bool too_big;
 	bool body_started;
@@ -107,6 +110,15 @@ struct smtp_session *smtp_session_from_ticket(struct session_ticket *ticket);
 void smtp_transaction_free(struct smtp_transaction **tx);
 /* Forget the transaction and go back to READY (RSET, after a final reply). */
 void smtp_transaction_reset(struct smtp_session *s);
+
+/* Whether this client may send to domains we do not serve: it has
+   authenticated, or its address is in the trusted_networks setting. Never
+   over LMTP. */
+bool smtp_relay_allowed(const struct smtp_session *s);
+
+/* Give a submitted message (tx->body complete) the Message-ID and Date
+   fields it lacks (smtp-submit.c). */
+void smtp_submit_add_missing_headers(struct smtp_session *s);
 
 /* Effective server-level settings, by name. */
 long long smtp_setting(const struct smtp_session *s, const char *name);

@@ -9,7 +9,10 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void store_message_free(struct store_message **msgp)
 {
@@ -25,6 +28,9 @@ void store_message_free(struct store_message **msgp)
 	free(msg->recipients);
 	free(msg->account_ids);
 	free(msg->mailbox_ids);
+	for (unsigned int i = 0; i < msg->remote_count; i++)
+		free(msg->remote_recipients[i]);
+	free(msg->remote_recipients);
 	store_content_clear(&msg->content);
 	free(msg);
 }
@@ -129,6 +135,56 @@ static void store_delivery_params(struct pg_request *req, const struct store_mes
 	store_content_params(req, &msg->content);
 }
 
+/* petrel_queue_add() for the messages with remote recipients and the
+   given queue lifetime (one statement per distinct lifetime, in practice
+   one). The contents are stored by petrel_deliver_batch before it. */
+static void store_delivery_queue(struct pg_request *req, struct store_message *const *msgs,
+				 unsigned int count, int lifetime)
+{
+	const char **qids = xmalloc(count * sizeof(*qids));
+	const char **senders = xmalloc(count * sizeof(*senders));
+	char **sha = xmalloc(count * sizeof(*sha));
+	int64_t *rcpt_msgs = NULL;
+	const char **rcpts = NULL;
+	unsigned int n = 0, nrcpt = 0;
+
+	for (unsigned int i = 0; i < count; i++) {
+		const struct store_message *msg = msgs[i];
+
+		if (msg->remote_count == 0 || msg->queue_lifetime != lifetime)
+			continue;
+		qids[n] = msg->queue_id;
+		senders[n] = msg->mail_from;
+		sha[n] = xmalloc(2 + 64 + 1);
+		strcpy(sha[n], "\\x");
+		for (unsigned int b = 0; b < sizeof(msg->content.sha256); b++)
+			snprintf(sha[n] + 2 + 2 * b, 3, "%02x", msg->content.sha256[b]);
+		n++;
+		rcpts = xrealloc(rcpts, (nrcpt + msg->remote_count) * sizeof(*rcpts));
+		rcpt_msgs = xrealloc(rcpt_msgs, (nrcpt + msg->remote_count) * sizeof(*rcpt_msgs));
+		for (unsigned int r = 0; r < msg->remote_count; r++) {
+			rcpt_msgs[nrcpt] = n;
+			rcpts[nrcpt++] = msg->remote_recipients[r];
+		}
+	}
+	pg_request_add(req, "SELECT petrel_queue_add($1, $2::int, $3::text[], $4::text[], "
+		       "$5::bytea[], $6::int[], $7::text[])");
+	pg_request_param_text(req, msgs[0]->node_id);
+	pg_request_param_textf(req, "%d", lifetime);
+	pg_request_param_text_array(req, qids, n);
+	pg_request_param_text_array(req, senders, n);
+	pg_request_param_text_array(req, (const char *const *)sha, n);
+	pg_request_param_int64_array(req, rcpt_msgs, nrcpt);
+	pg_request_param_text_array(req, rcpts, nrcpt);
+	for (unsigned int i = 0; i < n; i++)
+		free(sha[i]);
+	free(sha);
+	free(qids);
+	free(senders);
+	free(rcpts);
+	free(rcpt_msgs);
+}
+
 void store_delivery_add(struct pg_request *req, struct store_message *const *msgs,
 			unsigned int count)
 {
@@ -141,5 +197,14 @@ void store_delivery_add(struct pg_request *req, struct store_message *const *msg
 		store_delivery_pairs(req, msgs + first, n);
 		for (unsigned int i = 0; i < n; i++)
 			store_delivery_params(req, msgs[first + i]);
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		bool first_of_lifetime = msgs[i]->remote_count > 0;
+
+		for (unsigned int j = 0; j < i && first_of_lifetime; j++)
+			first_of_lifetime = msgs[j]->remote_count == 0 ||
+				msgs[j]->queue_lifetime != msgs[i]->queue_lifetime;
+		if (first_of_lifetime)
+			store_delivery_queue(req, msgs, count, msgs[i]->queue_lifetime);
 	}
 }

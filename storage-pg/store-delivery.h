@@ -5,8 +5,9 @@
  * messages into one pg_request with store_delivery_add(): first a lock of
  * every target mailbox of the batch (one global lock order, so concurrent
  * batches never deadlock), then set-based petrel_deliver_batch()
- * statements storing all messages. The request is one transaction; its
- * Sync result means all are durable.
+ * statements storing all messages, then petrel_queue_add() queueing the
+ * remote recipients. The request is one transaction; its Sync result means
+ * all are durable: local copies and queue rows commit together.
  */
 #ifndef STORE_DELIVERY_H
 #define STORE_DELIVERY_H
@@ -29,13 +30,17 @@ struct store_message {
 	int64_t *account_ids;        /* target mailboxes, parallel arrays */
 	int64_t *mailbox_ids;
 	unsigned int target_count;
+	char **remote_recipients;    /* queued for remote delivery (queue-pg) */
+	unsigned int remote_count;
+	int queue_lifetime;          /* seconds, setting queue_max_lifetime */
 	struct store_content content;
 };
 
 void store_message_free(struct store_message **msg);
 
-/* Statements storing msgs[0..count) with their target mailboxes locked;
-   the messages must live until the request's callback. */
+/* Statements storing msgs[0..count) with their target mailboxes locked,
+   and queueing their remote recipients; the messages must live until the
+   request's callback. */
 void store_delivery_add(struct pg_request *req, struct store_message *const *msgs,
 			unsigned int count);
 

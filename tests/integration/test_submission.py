@@ -300,16 +300,103 @@ def test_send_as_setting(node, settings):
         client.close()
 
 
-def test_remote_recipient_still_relay_denied(node):
+def queued(pg, queue_id):
+    """(sender, sorted recipients) of a queued message, None when absent."""
+    rows = pg.sql("SELECT m.sender, r.recipient FROM queue_messages m "
+                  "JOIN queue_recipients r ON r.message_id = m.id WHERE m.queue_id = %s "
+                  "ORDER BY r.recipient", (queue_id,))
+    if not rows:
+        return None
+    return rows[0][0], [r[1] for r in rows]
+
+
+def stored_raw(pg, queue_id):
+    return bytes(pg.value("SELECT c.raw FROM inbound_messages i JOIN message_contents c "
+                          "ON c.id = i.content_id WHERE i.queue_id = %s", (queue_id,)))
+
+
+def test_authenticated_relay_queues_remote_and_delivers_local(pg, node):
+    client = connect(node)
+    try:
+        assert client.docmd("AUTH", "PLAIN " + plain())[0] == 235
+        msg = h.make_message(subject="relay both", sender=USER)
+        code, text = client.docmd("MAIL", f"FROM:<{USER}>")
+        assert code == 250
+        for rcpt in ("someone@remote.test", "Other@Remote.Test", "alice@example.test",
+                     "someone@remote.test"):
+            assert client.rcpt(rcpt)[0] == 250, rcpt
+        code, text = client.data(msg)
+        assert code == 250, text
+        qid = h.queue_id_of(text.decode())
+    finally:
+        client.close()
+    # committed before the 250: the queue rows and the local copy are there
+    assert queued(pg, qid) == (USER, ["Other@remote.test", "someone@remote.test"])
+    assert pg.value("SELECT domain FROM queue_recipients r JOIN queue_messages m "
+                    "ON m.id = r.message_id WHERE m.queue_id = %s LIMIT 1", (qid,)) == "remote.test"
+    # one stored content, one mailbox copy (alice's); the remote copies are queue rows
+    assert [n for _, n in h.tokens_in_db(pg)[h.token_of(msg)]] == [1]
+
+
+def test_missing_message_id_and_date_added(pg, node):
+    client = connect(node)
+    try:
+        assert client.docmd("AUTH", "PLAIN " + plain())[0] == 235
+        bare = b"From: user@example.test\r\nSubject: bare\r\n\r\nno id, no date\r\n"
+        client.mail(USER)
+        client.rcpt("someone@remote.test")
+        code, text = client.data(bare)
+        assert code == 250
+        raw = stored_raw(pg, h.queue_id_of(text.decode()))
+        header = raw.split(b"\r\n\r\n", 1)[0]
+        assert header.count(b"\r\nMessage-ID: <") == 1, header
+        assert header.count(b"\r\nDate: ") == 1, header
+        assert raw.endswith(b"\r\n\r\nno id, no date\r\n")
+        # a complete message is left as it is
+        full = (b"From: user@example.test\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
+                b"Message-ID: <kept@client.test>\r\nSubject: full\r\n\r\nbody\r\n")
+        client.mail(USER)
+        client.rcpt("someone@remote.test")
+        code, text = client.data(full)
+        assert code == 250
+        raw = stored_raw(pg, h.queue_id_of(text.decode()))
+        assert raw.count(b"Message-ID:") == 1 and b"<kept@client.test>" in raw
+        assert raw.count(b"\nDate:") == 1
+    finally:
+        client.close()
+
+
+def test_inbound_message_gets_no_headers_added(pg, node):
+    """Only submission clients get the missing fields; mail from the
+    Internet is stored as it came."""
+    bare = b"From: x@remote.test\r\nSubject: inbound bare\r\n\r\nbody\r\n"
+    res = h.smtp_send(node.port("smtp"), "x@remote.test", ["alice@example.test"], bare)
+    assert res.code == 250
+    raw = stored_raw(pg, res.queue_id)
+    assert b"Message-ID:" not in raw and b"\nDate:" not in raw
+
+
+def test_ip_literal_not_relayed(node):
     client = connect(node)
     try:
         assert client.docmd("AUTH", "PLAIN " + plain())[0] == 235
         assert client.mail(USER)[0] == 250
-        code, text = client.rcpt("someone@remote.test")
-        assert code == 554 and b"Relay access denied" in text, text
-        assert client.rcpt("alice@example.test")[0] == 250
+        code, text = client.rcpt("someone@[192.0.2.1]")
+        assert code == 550 and b"5.1.2" in text, text
+        assert client.rcpt("someone@remote.test")[0] == 250
     finally:
         client.close()
+
+
+def test_alias_with_remote_target_is_queued(pg, ctl, node):
+    ctl("alias", "add", "fwd@example.test", "alice@example.test", "far@remote.test")
+    try:
+        res = h.smtp_send(node.port("smtp"), "x@elsewhere.test", ["fwd@example.test"],
+                          h.make_message(subject="forwarded"))
+        assert res.code == 250, res
+        assert queued(pg, res.queue_id) == ("x@elsewhere.test", ["far@remote.test"])
+    finally:
+        ctl("alias", "del", "fwd@example.test")
 
 
 def test_starttls_forgets_login(node):
