@@ -95,8 +95,8 @@ static const struct setting_def settings_registry[] = {
 	  "Outbound SMTP connections one node opens to one destination domain at most" },
 	{ "outbound_domain_limits", SETTING_STRING, "", 0, 0,
 	  "Per-destination overrides of the connection and rate limits: "
-	  "\"domain=connections[/messages per minute], ...\" (\".example\" also "
-	  "matches subdomains)" },
+	  "\"domain=connections[/messages per minute], ...\" (\".example\" "
+	  "matches its subdomains)" },
 	{ "outbound_domain_rate", SETTING_INT, "0", 0, 10000000,
 	  "Messages per minute one node sends to one destination domain at "
 	  "most; 0 is unlimited" },
@@ -123,7 +123,7 @@ static const struct setting_def settings_registry[] = {
 	  "encrypt (required)" },
 	{ "outbound_tls_required_domains", SETTING_STRING, "", 0, 0,
 	  "Destination domains that must be reached over TLS, comma-separated "
-	  "(\".example\" also matches subdomains)" },
+	  "(\".example\" matches its subdomains)" },
 	{ "outbound_transport", SETTING_STRING, "", 0, 0,
 	  "Fixed next hops for destination domains instead of MX lookup: "
 	  "\"domain=host[:port], ...\"" },
