@@ -1,5 +1,6 @@
 /*
- * conn.c — non-blocking client connections with optional TLS (see conn.h).
+ * conn.c — non-blocking connections, accepted or outgoing, with optional
+ * TLS (see conn.h).
  *
  * Two ev_io watchers (read, write) and one ev_timer per connection. With
  * TLS, a read may need the socket writable and a write may need it
@@ -16,6 +17,8 @@
 #include "xalloc.h"
 #include "net.h"
 
+#include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <openssl/err.h>
 #include <stdarg.h>
@@ -48,6 +51,7 @@ struct conn {
 	SSL_CTX *pending_ctx;
 	enum conn_tls_state tls;
 	bool paused;
+	bool connecting;       /* outgoing connect() in progress */
 	bool closing;          /* conn_close(): flush then report */
 	bool finished;         /* closed() reported or about to be */
 	bool read_wants_write; /* TLS read blocked on writability */
@@ -98,11 +102,37 @@ static void conn_kick_tls_input(struct conn *conn)
 		ev_feed_event(conn->loop, &conn->rio, EV_READ);
 }
 
+/* The outgoing connect finished (the socket became writable): tell the
+   owner whether it worked. */
+static void conn_connect_done(struct conn *conn)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err != 0) {
+		char reason[200];
+
+		snprintf(reason, sizeof(reason), "connect: %s", strerror(err));
+		conn_finish(conn, reason);
+		return;
+	}
+	conn->connecting = false;
+	if (conn->cb->connected != NULL)
+		conn->cb->connected(conn->ctx);
+}
+
 static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct conn *conn = w->data;
 
 	conn->in_callback++;
+	if (conn->connecting) {
+		if ((revents & EV_WRITE) != 0)
+			conn_connect_done(conn);
+		revents = 0;
+	}
 	if ((revents & EV_READ) != 0) {
 		if (conn->write_wants_read)
 			conn_write_ready(conn);
@@ -151,6 +181,22 @@ struct conn *conn_new(struct ev_loop *loop, int fd, const struct conn_callbacks 
 	ev_io_init(&conn->wio, conn_io_cb, fd, EV_WRITE);
 	ev_init(&conn->timer, conn_timer_cb);
 	conn->rio.data = conn->wio.data = conn->timer.data = conn;
+	conn_update_watchers(conn);
+	return conn;
+}
+
+struct conn *conn_connect(struct ev_loop *loop, const struct sockaddr_storage *addr,
+			  socklen_t addr_len, const struct conn_callbacks *callbacks, void *ctx,
+			  const char **error_r)
+{
+	int fd = net_connect_start(addr, addr_len, error_r);
+	struct conn *conn;
+
+	if (fd < 0)
+		return NULL;
+	conn = conn_new(loop, fd, callbacks, ctx);
+	/* even a connect() that completed at once is reported from the loop */
+	conn->connecting = true;
 	conn_update_watchers(conn);
 	return conn;
 }
@@ -209,6 +255,32 @@ void conn_start_tls(struct conn *conn, SSL_CTX *ctx)
 	if (buffer_len(&conn->out) == 0 && conn->in_callback == 0)
 		conn_tls_begin(conn);
 	conn_update_watchers(conn);
+}
+
+int conn_start_tls_client(struct conn *conn, SSL_CTX *ctx, const char *server_name,
+			  const char **error_r)
+{
+	struct in6_addr ip;
+
+	assert(conn->tls == TLS_NONE && buffer_len(&conn->out) == 0);
+	conn->ssl = SSL_new(ctx);
+	if (conn->ssl == NULL || SSL_set_fd(conn->ssl, conn->fd) != 1) {
+		*error_r = "tls setup failed";
+		return -1;
+	}
+	SSL_set_connect_state(conn->ssl);
+	/* RFC 6066: SNI carries host names only, never address literals */
+	if (server_name != NULL && inet_pton(AF_INET, server_name, &ip) != 1 &&
+	    inet_pton(AF_INET6, server_name, &ip) != 1)
+		SSL_set_tlsext_host_name(conn->ssl, server_name);
+	/* Bytes the server sent before the handshake were not protected. */
+	buffer_clear(&conn->in);
+	conn->tls = TLS_HANDSHAKE;
+	/* The ClientHello goes out from the loop once the socket is writable,
+	   so no callback runs from inside this call. */
+	conn->read_wants_write = true;
+	conn_update_watchers(conn);
+	return 0;
 }
 
 bool conn_is_tls(const struct conn *conn)
@@ -344,6 +416,13 @@ static void conn_update_watchers(struct conn *conn)
 
 	if (conn->finished)
 		return;
+	if (conn->connecting) {
+		if (ev_is_active(&conn->rio))
+			ev_io_stop(conn->loop, &conn->rio);
+		if (!ev_is_active(&conn->wio))
+			ev_io_start(conn->loop, &conn->wio);
+		return;
+	}
 	want_read = !conn->closing && !conn->paused && conn->tls != TLS_PENDING &&
 		    buffer_len(&conn->in) < conn->max_input;
 	want_write = buffer_len(&conn->out) > 0 || conn->closing || conn->tls == TLS_PENDING;
@@ -473,6 +552,9 @@ static ssize_t conn_send(struct conn *conn)
 
 static void conn_write_ready(struct conn *conn)
 {
+	/* a TLS client's output waits until the handshake is done */
+	if (conn->tls == TLS_HANDSHAKE && buffer_len(&conn->out) > 0)
+		return;
 	while (buffer_len(&conn->out) > 0 && !conn->finished) {
 		ssize_t n = conn_send(conn);
 

@@ -1,7 +1,9 @@
 /*
- * conn.h — one client connection in a worker's libev loop: non-blocking
- * socket, input and output buffers with limits, an inactivity timer, and
- * TLS (implicit, or STARTTLS after the plaintext reply is flushed).
+ * conn.h — one connection in a worker's libev loop: non-blocking socket,
+ * input and output buffers with limits, an inactivity timer, and TLS
+ * (implicit, or STARTTLS after the plaintext reply is flushed). Accepted
+ * connections serve our protocol sessions; outgoing ones (conn_connect,
+ * client TLS) carry the outbound SMTP client.
  *
  * A protocol session owns a conn and is told about it through three
  * callbacks. Reading stops when the input buffer holds max_input bytes or
@@ -21,6 +23,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 struct conn;
 
@@ -33,18 +36,36 @@ struct conn_callbacks {
 	/* The connection is over (peer closed, I/O or TLS error, or a
 	   conn_close() finished flushing). The owner must conn_free() it. */
 	void (*closed)(void *ctx, const char *reason);
+	/* Outgoing connections only (conn_connect): the TCP connection is
+	   established. A failed connect is reported by closed() instead. */
+	void (*connected)(void *ctx);
 };
 
 /* Takes ownership of fd (made non-blocking). */
 struct conn *conn_new(struct ev_loop *loop, int fd, const struct conn_callbacks *callbacks,
 		      void *ctx);
 void conn_free(struct conn **conn);
+/* An outgoing connection: a non-blocking connect() to addr, reported later
+   by connected() or closed("connect: Connection refused"); the inactivity
+   timeout (conn_set_timeout) bounds the connect as well. Output written
+   meanwhile is sent once connected. Returns NULL with *error_r (static)
+   when the connect fails at once; no callback runs from inside this call. */
+struct conn *conn_connect(struct ev_loop *loop, const struct sockaddr_storage *addr,
+			  socklen_t addr_len, const struct conn_callbacks *callbacks, void *ctx,
+			  const char **error_r);
 
 /* Begin a TLS server handshake: at once when nothing is waiting to be
    written (implicit TLS), else right after the pending output (the STARTTLS
    reply) is flushed. Plaintext input received after the STARTTLS command is
    discarded — it must not be mistaken for protected input. */
 void conn_start_tls(struct conn *conn, SSL_CTX *ctx);
+/* Begin a TLS client handshake now (after the server's "220" to our
+   STARTTLS; nothing may be waiting to be written). server_name goes into
+   SNI unless NULL or an IP literal. Output written from now on waits for
+   the handshake; a failed handshake is reported by closed("tls error: …").
+   Returns -1 with *error_r (static) if TLS cannot even be set up. */
+int conn_start_tls_client(struct conn *conn, SSL_CTX *ctx, const char *server_name,
+			  const char **error_r);
 bool conn_is_tls(const struct conn *conn);
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384" once the handshake is done, else NULL. */
 const char *conn_tls_description(const struct conn *conn);

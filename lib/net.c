@@ -119,3 +119,18 @@ bool net_ip_is_loopback(const char *ip)
 	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
 	       strncmp(ip, "::ffff:127.", 11) == 0;
 }
+
+int net_connect_start(const struct sockaddr_storage *addr, socklen_t len, const char **error_r)
+{
+	static char error[256];
+	int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && (connect(fd, (const struct sockaddr *)addr, len) == 0 ||
+			errno == EINPROGRESS))
+		return fd;
+	snprintf(error, sizeof(error), "connect: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	*error_r = error;
+	return -1;
+}

@@ -20,6 +20,10 @@ int net_listen(const struct sockaddr_storage *addr, socklen_t len, bool reusepor
    addresses as plain v4). buf must hold 46 bytes. */
 const char *net_ip_string(const struct sockaddr_storage *addr, char *buf, size_t size);
 int net_set_nonblock(int fd);
+/* A non-blocking, close-on-exec socket with connect() to addr started (or
+   already done); the caller waits for writability and reads SO_ERROR.
+   Returns -1 with *error_r (static) when the connect fails at once. */
+int net_connect_start(const struct sockaddr_storage *addr, socklen_t len, const char **error_r);
 /* Whether a textual client address (as net_ip_string() writes it) is a
    loopback address: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
 bool net_ip_is_loopback(const char *ip);

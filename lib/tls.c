@@ -1,5 +1,5 @@
 /*
- * tls.c — OpenSSL server contexts (see tls.h).
+ * tls.c — OpenSSL server and client contexts (see tls.h).
  */
 #include "tls.h"
 
@@ -52,4 +52,23 @@ fail:
 	SSL_CTX_free(ctx);
 	*error_r = error;
 	return NULL;
+}
+
+SSL_CTX *tls_client_ctx_new(const char **error_r)
+{
+	static char error[512];
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx == NULL) {
+		snprintf(error, sizeof(error), "SSL_CTX_new: %s", tls_last_error());
+		*error_r = error;
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+	/* see tls.h: opportunistic encryption, the peer is not authenticated */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	return ctx;
 }

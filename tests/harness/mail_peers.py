@@ -134,7 +134,8 @@ class SmtpSink:
     require_tls refuses MAIL before STARTTLS."""
 
     def __init__(self, host="127.0.0.2", port=None, rcpt_reply=None, data_reply=None,
-                 tls=None, require_tls=False, ident="sink"):
+                 tls=None, require_tls=False, ident="sink", auth=None):
+        self.auth = auth  # {user: password}: AUTH required (also without TLS)
         self.host = host
         self.port = port or free_port_all([host])
         self.rcpt_reply = rcpt_reply
@@ -182,6 +183,13 @@ class SmtpSink:
         if self.tls is not None:
             kw["tls_context"] = self.tls
             kw["require_starttls"] = self.require_tls
+        if self.auth is not None:
+            from aiosmtpd.smtp import AuthResult
+
+            def check(server, session, envelope, mechanism, data):
+                ok = self.auth.get(data.login.decode()) == data.password.decode()
+                return AuthResult(success=ok, handled=False)
+            kw.update(authenticator=check, auth_required=True, auth_require_tls=False)
         self.controller = Controller(self, **kw)
         self.controller.start()
         return self
