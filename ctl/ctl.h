@@ -34,6 +34,8 @@ enum ctl_option_id {
 	CTL_OPT_ACCOUNT,
 	CTL_OPT_STATE,
 	CTL_OPT_ALL,
+	CTL_OPT_SELECTOR,
+	CTL_OPT_ALGORITHM,
 	CTL_OPT_COUNT
 };
 
@@ -71,5 +73,6 @@ ctl_handler ctl_alias_add, ctl_alias_del, ctl_alias_list;
 ctl_handler ctl_settings_get, ctl_settings_set, ctl_settings_unset, ctl_settings_list;
 ctl_handler ctl_nodes_list;
 ctl_handler ctl_queue_list, ctl_queue_show, ctl_queue_retry, ctl_queue_delete, ctl_queue_flush;
+ctl_handler ctl_dkim_generate, ctl_dkim_show, ctl_dkim_list, ctl_dkim_del;
 
 #endif

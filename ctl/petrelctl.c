@@ -40,6 +40,8 @@ static const struct ctl_option_def ctl_option_defs[CTL_OPT_COUNT] = {
 	[CTL_OPT_ACCOUNT] = { "account", true },
 	[CTL_OPT_STATE] = { "state", true },
 	[CTL_OPT_ALL] = { "all", false },
+	[CTL_OPT_SELECTOR] = { "selector", true },
+	[CTL_OPT_ALGORITHM] = { "algorithm", true },
 };
 
 #define CTL_GLOBAL_OPTIONS (CTL_OPT(CTL_OPT_CONFIG) | CTL_OPT(CTL_OPT_JSON) | CTL_OPT(CTL_OPT_HELP))
@@ -88,6 +90,11 @@ static const struct ctl_command ctl_commands[] = {
 	{ "queue", "retry", "QUEUE_ID|--all", 0, 1, CTL_OPT(CTL_OPT_ALL), 0, ctl_queue_retry },
 	{ "queue", "delete", "QUEUE_ID|--all", 0, 1, CTL_OPT(CTL_OPT_ALL), 0, ctl_queue_delete },
 	{ "queue", "flush", "", 0, 0, 0, 0, ctl_queue_flush },
+	{ "dkim", "generate", "DOMAIN [--selector S] [--algorithm rsa|ed25519]", 1, 1,
+	  CTL_OPT(CTL_OPT_SELECTOR) | CTL_OPT(CTL_OPT_ALGORITHM), 0, ctl_dkim_generate },
+	{ "dkim", "show", "DOMAIN", 1, 1, 0, 0, ctl_dkim_show },
+	{ "dkim", "list", "[DOMAIN]", 0, 1, 0, 0, ctl_dkim_list },
+	{ "dkim", "del", "DOMAIN SELECTOR", 2, 2, 0, 0, ctl_dkim_del },
 };
 
 #define CTL_COMMAND_COUNT (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
@@ -141,7 +148,9 @@ static void ctl_usage(void)
 	       "\"unlimited\" means no limit. --password-stdin reads the first line of stdin.\n"
 	       "queue list shows the newest 1000 messages (the totals count all); --domain is\n"
 	       "the destination domain, --state one of queued, deferred, delivering, sent,\n"
-	       "failed, expired. queue delete removes only waiting (queued, deferred) recipients.\n");
+	       "failed, expired. queue delete removes only waiting (queued, deferred) recipients.\n"
+	       "dkim generate makes an RSA-2048 (default) or Ed25519 key, selector\n"
+	       "petrel-YYYYMM-ALGORITHM unless --selector, and prints the DNS TXT record.\n");
 }
 
 /* Print the failure as the one line on stderr, whatever it contains. */

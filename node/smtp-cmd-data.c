@@ -9,6 +9,7 @@
 
 #include "conn.h"
 #include "delivery.h"
+#include "dkim-sign.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -122,6 +123,27 @@ static struct store_message *smtp_body_to_message(struct smtp_session *s)
 	return msg;
 }
 
+/* The DKIM signatures (if any) go right after our Received: field, then
+   the message is stored. Signing trouble never holds mail back. */
+static void smtp_body_signed(void *ctx, char *headers, const char *error)
+{
+	struct smtp_session *s = smtp_session_from_ticket(ctx);
+
+	if (s == NULL) {
+		free(headers);
+		return;
+	}
+	if (error != NULL)
+		log_warning("smtp", s->ws.id_str, "event=dkim_unsigned queue_id=%s error=\"%s\"",
+			    s->tx->queue_id, error);
+	if (headers != NULL) {
+		smtp_submit_insert_header(s, headers);
+		free(headers);
+	}
+	delivery_submit(s->worker->delivery, smtp_body_to_message(s), smtp_body_stored,
+			session_ticket_new(&s->ws));
+}
+
 static void smtp_body_end(struct smtp_session *s)
 {
 	struct smtp_transaction *tx = s->tx;
@@ -133,9 +155,15 @@ static void smtp_body_end(struct smtp_session *s)
 		smtp_transaction_reset(s);
 		return;
 	}
-	if (smtp_relay_allowed(s))
-		smtp_submit_add_missing_headers(s);
 	smtp_wait_begin(s);
+	if (smtp_relay_allowed(s)) {
+		/* submitted mail: complete its header, then sign it for our domain */
+		smtp_submit_add_missing_headers(s);
+		dkim_signer_sign(s->worker->dkim, buffer_data(&tx->body) + tx->header_start,
+				 buffer_len(&tx->body) - tx->header_start, smtp_body_signed,
+				 session_ticket_new(&s->ws));
+		return;
+	}
 	delivery_submit(s->worker->delivery, smtp_body_to_message(s), smtp_body_stored,
 			session_ticket_new(&s->ws));
 }

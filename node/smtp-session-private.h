@@ -119,6 +119,9 @@ bool smtp_relay_allowed(const struct smtp_session *s);
 /* Give a submitted message (tx->body complete) the Message-ID and Date
    fields it lacks (smtp-submit.c). */
 void smtp_submit_add_missing_headers(struct smtp_session *s);
+/* Put header fields ("Name: value\r\n"...) in front of the client's
+   header, after our Received: field. */
+void smtp_submit_insert_header(struct smtp_session *s, const char *fields);
 
 /* Effective server-level settings, by name. */
 long long smtp_setting(const struct smtp_session *s, const char *name);

@@ -8,6 +8,7 @@
 
 #include "auth.h"
 #include "delivery.h"
+#include "dkim-sign.h"
 #include "idmap.h"
 #include "imap-session.h"
 #include "log.h"
@@ -214,8 +215,10 @@ static void worker_notify(void *ctx, const char *channel, const char *payload)
 		mailbox_watch_notify_all(w->mailbox_watch);
 	else if (strcmp(channel, MAILBOX_WATCH_CHANNEL) == 0)
 		mailbox_watch_notify(w->mailbox_watch, payload);
-	if (channel == NULL || strcmp(channel, STORE_SETTINGS_CHANNEL) == 0)
+	if (channel == NULL || strcmp(channel, STORE_SETTINGS_CHANNEL) == 0) {
+		dkim_signer_clear(w->dkim);
 		store_settings_load(w->pool, w->settings, worker_settings_loaded, w);
+	}
 }
 
 static void worker_heartbeat_cb(struct ev_loop *loop, ev_timer *t, int revents)
@@ -345,6 +348,7 @@ static void worker_init(struct worker *w, const struct listeners *listeners)
 	w->listener = pg_listener_new(w->loop, w->config->db_conninfo, channels, worker_notify, w);
 	w->delivery = delivery_new(w->pool, w->settings);
 	w->auth = auth_new(w);
+	w->dkim = dkim_signer_new(w);
 	for (int kind = 0; kind < LISTENER_COUNT; kind++) {
 		w->listen_fd[kind] = listeners_fd(listeners, w->index, kind);
 		ev_io_init(&w->accept_io[kind], worker_accept_cb, w->listen_fd[kind], EV_READ);
@@ -376,6 +380,7 @@ static void worker_deinit(struct worker *w)
 	maintenance_free(&w->maintenance);
 	auth_free(&w->auth);
 	pg_listener_free(&w->listener);
+	dkim_signer_free(&w->dkim);
 	pg_pool_free(&w->pool);
 	settings_cache_free(&w->settings);
 	rcpt_cache_free(&w->rcpt_cache);

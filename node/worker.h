@@ -51,6 +51,7 @@ struct worker {
 	struct auth *auth;                  /* logins (IMAP, POP3) */
 	struct mailbox_watch *mailbox_watch; /* selected mailboxes, for NOTIFY */
 	struct maintenance *maintenance;    /* clean-up jobs (worker 0 only) */
+	struct dkim_signer *dkim;           /* signs submitted mail */
 	SSL_CTX *tls;             /* NULL when [tls] is not configured */
 	struct idmap *sessions;
 	uint64_t next_session_id;

@@ -1,0 +1,116 @@
+/*
+ * admin-dkim.c — storing, deleting and listing DKIM keys (see
+ * admin-dkim.h).
+ */
+#include "admin-dkim.h"
+
+#include "admin-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A selector is written like a host name (RFC 6376 3.1: sub-domains
+   allowed): lower-case it and check it as one. */
+static char *admin_dkim_selector_parse(struct admin_db *db, const char *input,
+				       const char **error_r)
+{
+	char *selector = NULL;
+
+	if (strlen(input) <= ADMIN_DKIM_SELECTOR_MAX)
+		selector = admin_domain_name_parse(db, input, error_r);
+	if (selector == NULL)
+		*error_r = admin_error(db, "invalid selector '%.100s' (letters, digits, '-' and "
+				       "'.', at most %d bytes)", input, ADMIN_DKIM_SELECTOR_MAX);
+	return selector;
+}
+
+int admin_dkim_add(struct admin_db *db, const char *domain, const char *input_selector,
+		   const char *algorithm, const char *private_key, const char *public_key,
+		   const char **error_r)
+{
+	char *selector = admin_dkim_selector_parse(db, input_selector, error_r);
+	char id_text[24];
+	int64_t domain_id;
+	int ret = -1;
+
+	if (selector == NULL)
+		return -1;
+	if (admin_domain_lookup(db, domain, &domain_id, error_r) == 0) {
+		const char *params[5] = {
+			admin_int_param(id_text, domain_id), selector, algorithm, private_key,
+			public_key,
+		};
+
+		ret = admin_command(db, "INSERT INTO dkim_keys (domain_id, selector, algorithm,"
+				    " private_key, public_key) VALUES ($1, $2, $3, $4, $5)"
+				    " ON CONFLICT (domain_id, selector) DO NOTHING",
+				    5, params, error_r);
+		if (ret == 0) {
+			*error_r = admin_error(db, "domain %s already has a DKIM key with "
+					       "selector %s", domain, selector);
+			ret = -1;
+		}
+	}
+	free(selector);
+	return ret < 0 ? -1 : 0;
+}
+
+int admin_dkim_del(struct admin_db *db, const char *domain, const char *input_selector,
+		   const char **error_r)
+{
+	char *selector = admin_dkim_selector_parse(db, input_selector, error_r);
+	char id_text[24];
+	int64_t domain_id;
+	int ret = -1;
+
+	if (selector == NULL)
+		return -1;
+	if (admin_domain_lookup(db, domain, &domain_id, error_r) == 0) {
+		const char *params[2] = { admin_int_param(id_text, domain_id), selector };
+
+		ret = admin_command(db, "DELETE FROM dkim_keys WHERE domain_id = $1"
+				    " AND selector = $2", 2, params, error_r);
+		if (ret == 0) {
+			*error_r = admin_error(db, "domain %s has no DKIM key with selector %s",
+					       domain, selector);
+			ret = -1;
+		}
+	}
+	free(selector);
+	return ret < 0 ? -1 : 0;
+}
+
+int admin_dkim_list(struct admin_db *db, const char *domain, admin_dkim_cb *cb, void *context,
+		    const char **error_r)
+{
+	static const char sql[] =
+		"SELECT d.name, k.selector, k.algorithm, k.public_key,"
+		" " ADMIN_SQL_TIME("k.created_at")
+		" FROM dkim_keys k JOIN domains d ON d.id = k.domain_id"
+		" WHERE $1::bigint IS NULL OR k.domain_id = $1"
+		" ORDER BY d.name, k.selector";
+	char id_text[24];
+	const char *param;
+	PGresult *res;
+	int count;
+
+	if (admin_domain_filter(db, domain, id_text, &param, error_r) < 0)
+		return -1;
+	res = admin_query(db, sql, 1, &param, error_r);
+	if (res == NULL)
+		return -1;
+	count = PQntuples(res);
+	for (int i = 0; i < count; i++) {
+		struct admin_dkim_key key = {
+			.domain = PQgetvalue(res, i, 0),
+			.selector = PQgetvalue(res, i, 1),
+			.algorithm = PQgetvalue(res, i, 2),
+			.public_key = PQgetvalue(res, i, 3),
+			.created_at = PQgetvalue(res, i, 4),
+		};
+
+		cb(&key, context);
+	}
+	PQclear(res);
+	return count;
+}
