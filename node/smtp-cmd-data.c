@@ -109,8 +109,10 @@ static struct store_message *smtp_body_to_message(struct smtp_session *s)
 	msg->recipient_count = tx->rcpt_count;
 	msg->account_ids = xmalloc(sizeof(int64_t) * tx->target_count);
 	msg->mailbox_ids = xmalloc(sizeof(int64_t) * tx->target_count);
-	memcpy(msg->account_ids, tx->account_ids, sizeof(int64_t) * tx->target_count);
-	memcpy(msg->mailbox_ids, tx->mailbox_ids, sizeof(int64_t) * tx->target_count);
+	if (tx->target_count > 0) {    /* relayed mail may have no local copy */
+		memcpy(msg->account_ids, tx->account_ids, sizeof(int64_t) * tx->target_count);
+		memcpy(msg->mailbox_ids, tx->mailbox_ids, sizeof(int64_t) * tx->target_count);
+	}
 	msg->target_count = tx->target_count;
 	msg->remote_recipients = xmalloc(sizeof(char *) * (tx->remote_count + 1));
 	for (unsigned int i = 0; i < tx->remote_count; i++)

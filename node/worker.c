@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "delivery.h"
 #include "dkim-sign.h"
+#include "dns.h"
 #include "idmap.h"
 #include "imap-session.h"
 #include "log.h"
@@ -16,6 +17,7 @@
 #include "maintenance.h"
 #include "net.h"
 #include "node-shm.h"
+#include "outbound-runner.h"
 #include "pg-listen.h"
 #include "pg-pool.h"
 #include "pop3-session.h"
@@ -37,6 +39,9 @@
 
 #define WORKER_ACCEPT_BATCH 64
 #define WORKER_HEARTBEAT_SECS 10.0
+/* outbound DNS: seconds per try, tries per server */
+#define WORKER_DNS_TIMEOUT 5.0
+#define WORKER_DNS_TRIES 2
 
 struct session_ticket {
 	struct worker *worker;
@@ -113,7 +118,13 @@ void worker_session_unregister(struct worker_session *session)
 	idmap_remove(w->sessions, session->id);
 	node_shm_ip_add(w->shm, w->index, session->ip_bucket, -1);
 	node_shm_sessions_add(w->shm, w->index, session->kind, -1);
-	if (w->draining && idmap_count(w->sessions) == 0)
+	worker_check_drained(w);
+}
+
+void worker_check_drained(struct worker *w)
+{
+	if (w->draining && idmap_count(w->sessions) == 0 &&
+	    (w->outbound == NULL || outbound_runner_idle(w->outbound)))
 		ev_break(w->loop, EVBREAK_ALL);
 }
 
@@ -200,6 +211,8 @@ static void worker_settings_loaded(void *ctx, const char *error)
 	/* lookups depend on settings (recipient_delimiter, alias_max_depth) */
 	rcpt_cache_clear(w->rcpt_cache);
 	log_debug("worker", NULL, "event=settings_loaded");
+	if (w->outbound != NULL)
+		outbound_runner_settings_loaded(w->outbound);
 }
 
 static void worker_notify(void *ctx, const char *channel, const char *payload)
@@ -219,6 +232,8 @@ static void worker_notify(void *ctx, const char *channel, const char *payload)
 		dkim_signer_clear(w->dkim);
 		store_settings_load(w->pool, w->settings, worker_settings_loaded, w);
 	}
+	else if (strcmp(channel, OUTBOUND_RUNNER_CHANNEL) == 0 && w->outbound != NULL)
+		outbound_runner_wake(w->outbound);
 }
 
 static void worker_heartbeat_cb(struct ev_loop *loop, ev_timer *t, int revents)
@@ -314,12 +329,12 @@ static void worker_sigterm_cb(struct ev_loop *loop, ev_signal *sig, int revents)
 			close(w->listen_fd[kind]);
 		w->listen_fd[kind] = -1;
 	}
-	if (count == 0) {
-		ev_break(loop, EVBREAK_ALL);
-		return;
-	}
+	ev_timer_set(&w->drain_timer, w->config->drain_timeout_secs, 0);
+	ev_timer_start(loop, &w->drain_timer);
+	if (w->outbound != NULL)
+		outbound_runner_drain(w->outbound);
 	/* drain() may end sessions, changing the map: collect the ids first */
-	ids = next = xmalloc(sizeof(*ids) * count);
+	ids = next = xmalloc(sizeof(*ids) * (count + 1));
 	idmap_foreach(w->sessions, worker_drain_session, &next);
 	for (size_t i = 0; i < count; i++) {
 		struct worker_session *s = idmap_get(w->sessions, ids[i]);
@@ -328,15 +343,16 @@ static void worker_sigterm_cb(struct ev_loop *loop, ev_signal *sig, int revents)
 			s->v->drain(s);
 	}
 	free(ids);
-	ev_timer_set(&w->drain_timer, w->config->drain_timeout_secs, 0);
-	ev_timer_start(loop, &w->drain_timer);
+	worker_check_drained(w);
 }
 
 static void worker_init(struct worker *w, const struct listeners *listeners)
 {
 	static const char *const channels[] = {
-		STORE_SETTINGS_CHANNEL, RCPT_CACHE_CHANNEL, MAILBOX_WATCH_CHANNEL, NULL
+		STORE_SETTINGS_CHANNEL, RCPT_CACHE_CHANNEL, MAILBOX_WATCH_CHANNEL,
+		OUTBOUND_RUNNER_CHANNEL, NULL
 	};
+	const char *error;
 
 	w->sessions = idmap_new();
 	w->settings = settings_cache_new();
@@ -349,6 +365,12 @@ static void worker_init(struct worker *w, const struct listeners *listeners)
 	w->delivery = delivery_new(w->pool, w->settings);
 	w->auth = auth_new(w);
 	w->dkim = dkim_signer_new(w);
+	w->dns = dns_resolver_new(w->loop, w->config->dns_servers, WORKER_DNS_TIMEOUT,
+				  WORKER_DNS_TRIES, &error);
+	if (w->dns == NULL)
+		log_error("worker", NULL, "event=dns_failed error=\"%s\" outbound=off", error);
+	else
+		w->outbound = outbound_runner_new(w, w->dns);
 	for (int kind = 0; kind < LISTENER_COUNT; kind++) {
 		w->listen_fd[kind] = listeners_fd(listeners, w->index, kind);
 		ev_io_init(&w->accept_io[kind], worker_accept_cb, w->listen_fd[kind], EV_READ);
@@ -382,6 +404,9 @@ static void worker_deinit(struct worker *w)
 	pg_listener_free(&w->listener);
 	dkim_signer_free(&w->dkim);
 	pg_pool_free(&w->pool);
+	/* after the pool: its failing requests still reach the runner */
+	outbound_runner_free(&w->outbound);
+	dns_resolver_free(&w->dns);
 	settings_cache_free(&w->settings);
 	rcpt_cache_free(&w->rcpt_cache);
 	mailbox_watch_free(&w->mailbox_watch);

@@ -51,6 +51,8 @@ struct worker {
 	struct auth *auth;                  /* logins (IMAP, POP3) */
 	struct mailbox_watch *mailbox_watch; /* selected mailboxes, for NOTIFY */
 	struct maintenance *maintenance;    /* clean-up jobs (worker 0 only) */
+	struct dns_resolver *dns;           /* outbound MX lookups */
+	struct outbound_runner *outbound;   /* outbound queue deliveries */
 	struct dkim_signer *dkim;           /* signs submitted mail */
 	SSL_CTX *tls;             /* NULL when [tls] is not configured */
 	struct idmap *sessions;
@@ -67,6 +69,10 @@ struct worker {
 /* Run worker number index until it drains; returns the exit status. */
 int worker_run(struct petrel_config *config, unsigned int index,
 	       const struct listeners *listeners, struct node_shm *shm, time_t node_started);
+
+/* While draining: exit the loop once no session is left and the outbound
+   runner holds nothing (called by both when they finish). */
+void worker_check_drained(struct worker *worker);
 
 void worker_session_register(struct worker *worker, struct worker_session *session,
 			     enum listener_kind kind, const char *ip,

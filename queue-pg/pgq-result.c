@@ -24,7 +24,7 @@ static enum pgq_state pgq_state_parse(const char *state)
 	return PGQ_STATE_DEFERRED;
 }
 
-static void pgq_result_reply(void *ctx, const struct pg_reply *reply)
+void pgq_result_reply(void *ctx, const struct pg_reply *reply)
 {
 	struct store_call *call = ctx;
 	pgq_result_callback_t *callback = (pgq_result_callback_t *)call->callback;

@@ -36,6 +36,11 @@ struct pgq_outcome {
 typedef void pgq_result_callback_t(void *ctx, const char *error,
 				   const struct pgq_outcome *accepted, unsigned int count);
 
+/* The pool callback of any request whose statement returns
+   (recipient_id, state) rows, ctx a STORE_CALL of a pgq_result_callback_t
+   (pgq-lease.c records whole batches with it). */
+void pgq_result_reply(void *ctx, const struct pg_reply *reply);
+
 void pgq_mark_sent(struct pg_pool *pool, const char *holder, const int64_t *ids,
 		   unsigned int count, int code, const char *text,
 		   pgq_result_callback_t *callback, void *ctx);

@@ -340,12 +340,12 @@ def test_claim_latency_flat_with_100k_waiting(pg, db):
         assert median < max(5 * small[0], 10.0)
 
 
-def c_statements():
-    """The SQL text of the queue-pg/ C wrappers: adjacent string literals
-    that call a petrel_queue_* function."""
+def c_statements(files=("pgq-claim.c", "pgq-result.c")):
+    """The SQL text of queue-pg/ C wrappers (files): adjacent string
+    literals that call a petrel_queue_* function."""
     src = Path(__file__).resolve().parents[2] / "queue-pg"
     found = []
-    for path in sorted(src.glob("pgq-*.c")):
+    for path in (src / f for f in files):
         for run in re.finditer(r'"(?:[^"\\]|\\.)*"(?:\s*"(?:[^"\\]|\\.)*")*', path.read_text()):
             text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', run.group(0)))
             if "petrel_queue_" in text:
