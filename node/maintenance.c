@@ -11,10 +11,14 @@
  * moves the search text of newly stored messages into the word index in
  * bulk, and SEARCH reads the rows still waiting too, so the interval only
  * bounds how many rows a SEARCH must check without the index.
+ *
+ * Delivery status notifications of the outbound queue run here too
+ * (outbound-bounce.c), on their own timer.
  */
 #include "maintenance.h"
 
 #include "log.h"
+#include "outbound-bounce.h"
 #include "settings.h"
 #include "store-maintenance.h"
 #include "worker.h"
@@ -33,6 +37,7 @@ struct maintenance {
 	struct worker *worker;
 	ev_timer autoexpunge_timer;
 	ev_timer search_timer;
+	struct outbound_bounce *bounce;
 	unsigned int running;     /* jobs in flight */
 	bool freed;               /* freed while a job was in flight */
 };
@@ -121,6 +126,7 @@ struct maintenance *maintenance_new(struct worker *worker)
 	ev_init(&m->search_timer, maintenance_search_timer);
 	m->search_timer.data = m;
 	maintenance_schedule(m, &m->search_timer, MAINTENANCE_SEARCH_INTERVAL);
+	m->bounce = outbound_bounce_new(worker);
 	return m;
 }
 
@@ -133,6 +139,7 @@ void maintenance_free(struct maintenance **mp)
 	*mp = NULL;
 	ev_timer_stop(m->worker->loop, &m->autoexpunge_timer);
 	ev_timer_stop(m->worker->loop, &m->search_timer);
+	outbound_bounce_free(&m->bounce);
 	if (m->running > 0)
 		m->freed = true;   /* the reply frees it */
 	else
