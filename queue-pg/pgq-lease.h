@@ -25,8 +25,8 @@ struct pgq_claimed {
 	int64_t sender_domain_id;   /* the sender's local domain, 0 when not local */
 };
 
-/* rcpts as pgq_claim_batch gives them (ordered by message, valid only
-   during the callback). */
+/* rcpts ordered by message (recipients of one message adjacent), valid only
+   during the callback. */
 typedef void pgq_lease_claim_callback_t(void *ctx, const char *error,
 					const struct pgq_claimed *rcpts, unsigned int count);
 

@@ -1,20 +1,17 @@
 /*
- * pgq-result.h — recording the outcome of one delivery attempt for claimed
- * recipients (petrel_queue_sent / _failed / _defer in
- * schema/005_queue.sql).
+ * pgq-result.h — what recording the outcome of delivery attempts answers
+ * (pgq_lease_results in pgq-lease.h; petrel_queue_results in
+ * schema/006_queue_runner.sql).
  *
- * One call covers the recipients that got the same reply (the answer to
- * DATA covers every accepted RCPT of a message; a connection failure
- * covers the whole batch). A result is accepted only for recipients the
- * holder still holds under an unexpired lease: a runner whose lease was
- * taken over gets them back as not accepted and must not report anything
- * for them (bounce, log as delivered).
+ * A result is accepted only for recipients the holder still holds under
+ * an unexpired lease: a runner whose lease was taken over gets them back
+ * as not accepted and must not report anything for them (bounce, log as
+ * delivered).
  */
 #ifndef PGQ_RESULT_H
 #define PGQ_RESULT_H
 
 #include "pg-pool.h"
-#include "pgq-schedule.h"
 
 #include <stdint.h>
 
@@ -40,16 +37,5 @@ typedef void pgq_result_callback_t(void *ctx, const char *error,
    (recipient_id, state) rows, ctx a STORE_CALL of a pgq_result_callback_t
    (pgq-lease.c records whole batches with it). */
 void pgq_result_reply(void *ctx, const struct pg_reply *reply);
-
-void pgq_mark_sent(struct pg_pool *pool, const char *holder, const int64_t *ids,
-		   unsigned int count, int code, const char *text,
-		   pgq_result_callback_t *callback, void *ctx);
-void pgq_mark_failed(struct pg_pool *pool, const char *holder, const int64_t *ids,
-		     unsigned int count, int code, const char *text,
-		     pgq_result_callback_t *callback, void *ctx);
-/* schedule comes from pgq_schedule_parse (count >= 1). */
-void pgq_defer(struct pg_pool *pool, const char *holder, const int64_t *ids,
-	       unsigned int count, int code, const char *text,
-	       const struct pgq_schedule *schedule, pgq_result_callback_t *callback, void *ctx);
 
 #endif

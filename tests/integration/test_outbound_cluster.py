@@ -15,7 +15,7 @@ import pytest
 
 import mail_peers as mp
 import petrel_harness as h
-from queue_rows import enqueue
+from queue_sql import enqueue_committed as enqueue
 
 HOST = "127.0.0.2"
 PORT = mp.free_port_all([HOST])

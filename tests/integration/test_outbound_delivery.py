@@ -3,7 +3,7 @@ The delivery runner (node/outbound-runner.c, outbound-batch.c) against real
 peers: dnsmasq serving the test domains' MX/A records and receiving
 servers (aiosmtpd sinks, a silent server) on 127.0.0.x at one common port.
 
-Queue rows are made directly in PostgreSQL (tests/harness/queue_rows.py)
+Queue rows are made directly in PostgreSQL (tests/harness/queue_sql.py)
 the way submission queues them; the runners of the module's node claim
 them on NOTIFY.
 """
@@ -16,7 +16,7 @@ import pytest
 
 import mail_peers as mp
 import petrel_harness as h
-from queue_rows import enqueue
+from queue_sql import enqueue_committed as enqueue
 
 HOSTS = [f"127.0.0.{i}" for i in range(2, 21)]
 PORT = mp.free_port_all(HOSTS)
@@ -354,7 +354,7 @@ def test_lease_statements_as_the_c_code_sends_them(pg, mail_setup):
     (as libpq sends them): claim with a skip list, renew, results, release.
     No runner interferes: the rows are for a domain claimed in one
     transaction and rolled back."""
-    from test_queue_pg import c_statements
+    from queue_sql import c_statements
     import re
     stmts = {re.search(r"petrel_queue_\w+", s).group(0): s
              for s in c_statements(("pgq-lease.c",))}
@@ -373,7 +373,7 @@ def test_lease_statements_as_the_c_code_sends_them(pg, mail_setup):
                                        if params else ""), [str(p) for p in params])
             return cur.fetchall()
 
-        from queue_rows import store_contents
+        from queue_sql import store_contents
         import psycopg2 as p2
         sha = store_contents(cur, [b"Subject: sql\r\n\r\nbody\r\n"])[0]
         cur.execute("SELECT petrel_queue_add('t', 3600, %s, %s, %s, %s, %s)",

@@ -22,7 +22,7 @@ import mail_peers as mp
 import petrel_harness as h
 import queue_sql as q
 from conftest import PASSWORD
-from queue_rows import enqueue
+from queue_sql import enqueue_committed as enqueue
 
 SINK_HOST = "127.0.0.2"
 PORT = mp.free_port_all([SINK_HOST])

@@ -3,76 +3,27 @@ The outbound queue's SQL (schema/005_queue.sql) against a real PostgreSQL:
 queueing, claims with leases and SKIP LOCKED, per-recipient results, the
 retry schedule, expiry, NOTIFY and claim latency with a large queue.
 
-These drive the SQL functions directly with psycopg2, from several
-connections standing in for delivery runners on several nodes. (The C
-wrappers in queue-pg/ send exactly these calls; no runner drives them yet.)
+These drive the SQL functions directly with psycopg2 (tests/harness/
+queue_sql.py), from several connections standing in for delivery runners
+on several nodes. The statements the runner's C code sends are checked in
+test_outbound_delivery.py.
 """
 
-import hashlib
-import re
 import select
 import statistics
 import threading
 import time
-from pathlib import Path
 
 import psycopg2
 import pytest
 
-SCHEDULE = [60, 120, 300]
-
+from queue_sql import claim, enqueue, result, store_contents
 
 
 def connect(pg):
     conn = psycopg2.connect(pg.conninfo)
     conn.autocommit = True
     return conn
-
-
-def store_content(cur, raw):
-    """Store raw as a message content the way delivery does; its sha256."""
-    sha = hashlib.sha256(raw).digest()
-    cur.execute(
-        "SELECT petrel_store_contents(%s::bytea[], %s::bytea[], %s::int[], %s::text[],"
-        " %s::text[], %s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[],"
-        " %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
-        " %s::text[], %s::text[], %s::text[], %s::text[])",
-        ([psycopg2.Binary(sha)], [psycopg2.Binary(raw)], [raw.index(b"\r\n\r\n") + 4],
-         ["NIL"], ["NIL"], ["NIL"], [None]) + ([""],) * 13)
-    return sha
-
-
-def enqueue(conn, messages, lifetime=86400, node="node1"):
-    """Queue messages [(queue_id, sender, [rcpts])] in one transaction."""
-    with conn.cursor() as cur:
-        sha = store_content(cur, b"Subject: queued\r\n\r\nbody\r\n")
-        msgs, rcpts = [], []
-        for n, (_qid, _sender, to) in enumerate(messages, 1):
-            msgs += [n] * len(to)
-            rcpts += to
-        cur.execute("SELECT petrel_queue_add(%s, %s, %s, %s, %s, %s, %s)",
-                    (node, lifetime, [m[0] for m in messages], [m[1] for m in messages],
-                     [psycopg2.Binary(sha)] * len(messages), msgs, rcpts))
-
-
-def claim(conn, holder, max_rows=100, lease=60):
-    with conn.cursor() as cur:
-        cur.execute("SELECT recipient_id, queue_id, sender, recipient, domain, content_id,"
-                    " size, attempts FROM petrel_queue_claim(%s, %s, %s)",
-                    (holder, max_rows, lease))
-        return cur.fetchall()
-
-
-def result(conn, fn, holder, ids, code, text, schedule=None):
-    """Call petrel_queue_<fn>; the accepted {id: state}."""
-    with conn.cursor() as cur:
-        if fn == "defer":
-            cur.execute("SELECT * FROM petrel_queue_defer(%s, %s::bigint[], %s, %s, %s::int[])",
-                        (holder, list(ids), code, text, schedule or SCHEDULE))
-        else:
-            cur.execute(f"SELECT * FROM petrel_queue_{fn}(%s, %s::bigint[], %s, %s)",
-                        (holder, list(ids), code, text))
-        return dict(cur.fetchall())
 
 
 def row(conn, rid):
@@ -231,7 +182,7 @@ def test_defer_follows_schedule(db):
         with db.cursor() as cur:               # operator: retry now
             cur.execute("SELECT petrel_queue_retry(ARRAY['D1'])")
             assert cur.fetchone()[0] == 1
-    # the n-th attempt waits SCHEDULE[n-1] seconds; the last step repeats
+    # the n-th attempt waits the schedule's n-th step (60, 120, 300); the last repeats
     assert steps == [(1, 60), (2, 120), (3, 300), (4, 300)]
 
 
@@ -295,7 +246,7 @@ def wait_notifies(conn, timeout=3.0):
 def fill_queue(conn, count, start, domains):
     """count recipients (one message each) over domains, in one statement."""
     with conn.cursor() as cur:
-        sha = store_content(cur, b"Subject: bulk\r\n\r\nbody\r\n")
+        sha = store_contents(cur, [b"Subject: bulk\r\n\r\nbody\r\n"])[0]
         cur.execute(
             "SELECT petrel_queue_add('bulk', 86400,"
             " ARRAY(SELECT 'BULK' || g FROM generate_series(%(s)s, %(e)s) g),"
@@ -340,42 +291,3 @@ def test_claim_latency_flat_with_100k_waiting(pg, db):
         assert median < max(5 * small[0], 10.0)
 
 
-def c_statements(files=("pgq-claim.c", "pgq-result.c")):
-    """The SQL text of queue-pg/ C wrappers (files): adjacent string
-    literals that call a petrel_queue_* function."""
-    src = Path(__file__).resolve().parents[2] / "queue-pg"
-    found = []
-    for path in (src / f for f in files):
-        for run in re.finditer(r'"(?:[^"\\]|\\.)*"(?:\s*"(?:[^"\\]|\\.)*")*', path.read_text()):
-            text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', run.group(0)))
-            if "petrel_queue_" in text:
-                found.append(text)
-    return found
-
-
-def test_c_wrappers_sql(db):
-    """Each statement the C wrappers send is valid and answers as they read
-    it (untyped parameters, as libpq sends them)."""
-    statements = {re.search(r"petrel_queue_\w+", s).group(0): s for s in c_statements()}
-    assert sorted(statements) == ["petrel_queue_claim", "petrel_queue_defer",
-                                  "petrel_queue_failed", "petrel_queue_sent"]
-    enqueue(db, [("C1", "s@example.test", ["a@remote.test", "b@remote.test", "c@remote.test"])])
-
-    def run(name, *params):
-        with db.cursor() as cur:
-            cur.execute("DEALLOCATE ALL")
-            cur.execute(f"PREPARE q AS {statements[name]}")
-            cur.execute("EXECUTE q (" + ", ".join(["%s"] * len(params)) + ")",
-                        [str(p) for p in params])
-            return cur.fetchall()
-
-    rows = run("petrel_queue_claim", "c/1", 10, 60)
-    assert [(r[1], r[3], r[4], r[7]) for r in rows] == [
-        ("C1", "a@remote.test", "remote.test", 0), ("C1", "b@remote.test", "remote.test", 0),
-        ("C1", "c@remote.test", "remote.test", 0)]
-    a, b, c = (r[0] for r in rows)
-    assert run("petrel_queue_sent", "c/1", f"{{{a}}}", 250, "ok") == [(a, "sent")]
-    assert run("petrel_queue_failed", "c/1", f"{{{b}}}", 550, "no") == [(b, "failed")]
-    assert run("petrel_queue_defer", "c/1", f"{{{c}}}", 451, "later", "{300,600}") \
-        == [(c, "deferred")]
-    assert run("petrel_queue_sent", "c/1", f"{{{a},{b},{c}}}", 250, "ok") == []
