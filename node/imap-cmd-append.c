@@ -191,7 +191,8 @@ static bool imap_append_message(struct imap_session *s, const struct imap_arg *a
 	msg->content.raw = xmalloc(data->len);
 	memcpy(msg->content.raw, data->str, data->len);
 	msg->content.size = data->len;
-	store_content_prepare(&msg->content, (size_t)imap_setting(s, "search_text_max_bytes"));
+	store_content_prepare(&msg->content, (size_t)imap_setting(s, "search_text_max_bytes"),
+			      true);
 	return true;
 }
 

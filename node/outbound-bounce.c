@@ -173,8 +173,9 @@ static struct store_message *outbound_bounce_message(struct outbound_bounce *b,
 	msg->recipient_count = 1;
 	msg->queue_lifetime = (int)outbound_bounce_setting(b, "queue_max_lifetime");
 	msg->content.raw = (unsigned char *)pgq_dsn_build(&dsn, &msg->content.size);
+	/* searchable: the sender is usually local, and resolved only later */
 	store_content_prepare(&msg->content,
-			      (size_t)outbound_bounce_setting(b, "search_text_max_bytes"));
+			      (size_t)outbound_bounce_setting(b, "search_text_max_bytes"), true);
 	return msg;
 }
 

@@ -120,8 +120,8 @@ static struct store_message *smtp_body_to_message(struct smtp_session *s)
 	msg->remote_count = tx->remote_count;
 	msg->queue_lifetime = (int)smtp_setting(s, "queue_max_lifetime");
 	msg->content.raw = buffer_steal(&tx->body, &msg->content.size);
-	store_content_prepare(&msg->content,
-			      (size_t)smtp_setting(s, "search_text_max_bytes"));
+	store_content_prepare(&msg->content, (size_t)smtp_setting(s, "search_text_max_bytes"),
+			      msg->target_count > 0);
 	return msg;
 }
 

@@ -14,11 +14,13 @@
 #include <string.h>
 #include <time.h>
 
-void store_content_prepare(struct store_content *c, size_t search_max)
+void store_content_prepare(struct store_content *c, size_t search_max, bool searchable)
 {
 	SHA256(c->raw, c->size, c->sha256);
 	message_parse(c->raw, c->size, &c->meta);
-	message_text_extract(c->raw, c->size, search_max, &c->search_headers, &c->search_body);
+	if (searchable)
+		message_text_extract(c->raw, c->size, search_max, &c->search_headers,
+				     &c->search_body);
 }
 
 void store_content_clear(struct store_content *c)
@@ -64,7 +66,6 @@ void store_content_params(struct pg_request *req, const struct store_content *c)
 	const char *const texts[] = {
 		m->subject, m->from, m->to, m->cc, m->message_id, m->in_reply_to,
 		m->references, m->sort_subject, m->sort_from, m->sort_to, m->sort_cc,
-		c->search_headers, c->search_body,
 	};
 
 	pg_request_param_binary_ref(req, c->sha256, sizeof(c->sha256));
@@ -76,6 +77,13 @@ void store_content_params(struct pg_request *req, const struct store_content *c)
 	store_param_sent_date(req, m);
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		store_param_utf8(req, texts[i]);
+	if (c->search_headers == NULL) {
+		pg_request_param_null(req);
+		pg_request_param_null(req);
+		return;
+	}
+	store_param_utf8(req, c->search_headers);
+	store_param_utf8(req, c->search_body);
 }
 
 void store_sql_param_arrays(struct strbuf *sql, const char *const *types, unsigned int ncols,

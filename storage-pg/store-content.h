@@ -13,6 +13,7 @@
 #include "message-parser.h"
 #include "pg-pool.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct store_content {
@@ -20,20 +21,25 @@ struct store_content {
 	size_t size;
 	unsigned char sha256[32];
 	struct message_meta meta;
-	char *search_headers;        /* message_search.headers */
+	char *search_headers;        /* message_search.headers, NULL: not searchable */
 	char *search_body;           /* message_search.body */
 };
 
-/* Hash, parse and extract the search text of c->raw (already set);
-   search_max caps the body text (setting search_text_max_bytes). */
-void store_content_prepare(struct store_content *c, size_t search_max);
+/* Hash and parse c->raw (already set) and, when searchable, extract its
+   search text; search_max caps the body text (setting
+   search_text_max_bytes). Content that only passes through the queue
+   (relayed, no local copy) is not searchable: nobody will SEARCH it, and
+   the word index is the dearest part of storing a message. Should the
+   same bytes later reach a mailbox, petrel_store_contents adds the search
+   text then. */
+void store_content_prepare(struct store_content *c, size_t search_max, bool searchable);
 /* Free everything c owns, raw included. */
 void store_content_clear(struct store_content *c);
 
 /* Append the content's twenty parameters in petrel_store_contents() order:
    sha256 bytea, raw bytea, header_size int, envelope, bodystructure, body,
    sent_date timestamptz, then eleven header texts and the two search
-   texts. c must live until the request's callback (raw is passed by
+   texts (NULL when not searchable). c must live until the request's callback (raw is passed by
    reference). */
 void store_content_params(struct pg_request *req, const struct store_content *c);
 

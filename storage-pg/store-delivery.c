@@ -42,6 +42,8 @@ static void store_delivery_lock(struct pg_request *req, struct store_message *co
 
 	for (unsigned int i = 0; i < count; i++)
 		total += msgs[i]->target_count;
+	if (total == 0)         /* relayed mail only: no mailbox to lock */
+		return;
 	int64_t *accounts = xmalloc(total * sizeof(*accounts) + 1);
 	int64_t *mailboxes = xmalloc(total * sizeof(*mailboxes) + 1);
 

@@ -34,19 +34,7 @@ void store_submission_sender_owned(struct pg_pool *pool, int64_t account_id, con
 
 	call->callback = callback;
 	call->ctx = ctx;
-	/* $2 is split at its last '@' so both lookups use the unique indexes */
-	pg_request_add(req,
-		       "WITH s AS (SELECT lower(substring($2 from '^(.*)@[^@]*$')) AS localpart, "
-		       "                  lower(substring($2 from '@([^@]*)$')) AS domain), "
-		       "me AS (SELECT a.id, a.localpart || '@' || d.name AS address "
-		       "       FROM accounts a JOIN domains d ON d.id = a.domain_id "
-		       "       WHERE a.id = $1::bigint) "
-		       "SELECT EXISTS (SELECT 1 FROM me, s WHERE me.address = "
-		       "               s.localpart || '@' || s.domain) "
-		       "    OR EXISTS (SELECT 1 FROM me, s, aliases al "
-		       "               JOIN domains d ON d.id = al.domain_id "
-		       "               WHERE d.name = s.domain AND al.localpart = s.localpart "
-		       "                 AND al.localpart <> '' AND lower(al.target) = me.address)");
+	pg_request_add(req, "SELECT petrel_sender_owned($1::bigint, $2)");
 	pg_request_param_textf(req, "%lld", (long long)account_id);
 	pg_request_param_text(req, address);
 	pg_pool_submit(pool, req);

@@ -5,6 +5,7 @@ AUTH. Every error is followed by a command showing the session still
 serves."""
 
 import base64
+import imaplib
 import shutil
 import smtplib
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 import petrel_harness as h
 from conftest import PASSWORD
 
-NODE_LISTENERS = ("smtp", "submission", "smtps", "lmtp")
+NODE_LISTENERS = ("smtp", "submission", "smtps", "lmtp", "imap")
 USER = "user@example.test"
 
 
@@ -374,6 +375,46 @@ def test_inbound_message_gets_no_headers_added(pg, node):
     assert res.code == 250
     raw = stored_raw(pg, res.queue_id)
     assert b"Message-ID:" not in raw and b"\nDate:" not in raw
+
+
+def search_rows(pg, content_id):
+    return pg.value("SELECT count(*) FROM message_search_all WHERE content_id = %s",
+                    (content_id,))
+
+
+def test_relayed_only_content_gets_search_text_when_a_mailbox_does(pg, node):
+    """Content that only passes through the queue is stored without search
+    text; the same bytes appended to a mailbox later become searchable."""
+    client = connect(node)
+    try:
+        assert client.docmd("AUTH", "PLAIN " + plain())[0] == 235
+        msg = h.make_message(subject="relayed only", sender=USER, body="quetzalword here")
+        client.mail(USER)
+        client.rcpt("someone@remote.test")
+        code, text = client.data(msg)
+        assert code == 250
+        qid = h.queue_id_of(text.decode())
+    finally:
+        client.close()
+    content = pg.value("SELECT content_id FROM inbound_messages WHERE queue_id = %s", (qid,))
+    assert search_rows(pg, content) == 0
+    raw = stored_raw(pg, qid)
+    imap = imaplib.IMAP4("127.0.0.1", node.port("imap"))
+    try:
+        imap.login(USER, PASSWORD)
+        assert imap.append("INBOX", None, None, raw)[0] == "OK"
+        # the same content row, now with its search text
+        assert pg.value("SELECT count(*) FROM message_contents WHERE sha256 = "
+                        "(SELECT sha256 FROM message_contents WHERE id = %s)", (content,)) == 1
+        assert search_rows(pg, content) == 1
+        imap.select("INBOX")
+        typ, data = imap.uid("SEARCH", "BODY", "quetzalword")
+        assert typ == "OK" and len(data[0].split()) == 1, data
+        # appended again: still one search row
+        assert imap.append("INBOX", None, None, raw)[0] == "OK"
+        assert search_rows(pg, content) == 1
+    finally:
+        imap.logout()
 
 
 def test_ip_literal_not_relayed(node):
