@@ -46,11 +46,57 @@ static const struct setting_def settings_registry[] = {
 	  "are removed from Trash and Junk; 0 keeps them (per domain)" },
 	{ "autoexpunge_interval", SETTING_DURATION, "15m", 10, 86400,
 	  "How often one node of the cluster runs the autoexpunge job" },
+	{ "ban_duration", SETTING_DURATION, "1h", 60, 30 * 86400,
+	  "How long a client address banned for failed logins is refused by "
+	  "every node" },
+	{ "ban_failures", SETTING_INT, "3", 0, 100000,
+	  "Failed logins (SMTP AUTH, IMAP, POP3, admin) from one client address "
+	  "within ban_window that ban it on every node; 0 disables bans" },
+	{ "ban_window", SETTING_DURATION, "1h", 60, 30 * 86400,
+	  "Period over which failed logins are counted for a ban" },
 	{ "delivery_batch_max", SETTING_INT, "256", 1, 10000,
 	  "Most messages a node commits in one transaction when it groups "
 	  "deliveries" },
 	{ "dkim_sign", SETTING_BOOL, "yes", 0, 1,
 	  "Sign outgoing mail whose From: domain has a DKIM key (per domain)" },
+	{ "dkim_verify", SETTING_BOOL, "no", 0, 1,
+	  "Verify DKIM signatures of incoming mail and record the results in "
+	  "Authentication-Results:" },
+	{ "dmarc_check", SETTING_BOOL, "no", 0, 1,
+	  "Evaluate the DMARC policy of incoming mail's From: domain (with the "
+	  "SPF and DKIM results) and record it in Authentication-Results:" },
+	{ "dmarc_enforce", SETTING_BOOL, "no", 0, 1,
+	  "Apply failing mail's DMARC policy: p=reject refuses it (550 5.7.1), "
+	  "p=quarantine files it in Junk" },
+	{ "dnsbl_threshold", SETTING_INT, "3", 1, 100,
+	  "DNS blocklists a client must be listed on to be refused; below it "
+	  "its mail gets an X-Blacklisted: header naming the lists" },
+	{ "dnsbl_zones", SETTING_STRING, "", 0, 0,
+	  "DNS blocklist zones queried for every inbound client, "
+	  "comma-separated; empty disables DNSBL checks" },
+	{ "greylist_auto_whitelist", SETTING_INT, "5", 0, 100000,
+	  "Times a client network must pass greylisting before the whole "
+	  "network skips it; 0 never" },
+	{ "greylist_cleanup_interval", SETTING_DURATION, "1h", 10, 86400,
+	  "How often one node of the cluster removes expired greylist records" },
+	{ "greylist_delay", SETTING_DURATION, "5m", 0, 86400,
+	  "How long a new (client network, sender, recipient) triplet is "
+	  "answered 451 before a retry passes" },
+	{ "greylist_enable", SETTING_BOOL, "no", 0, 1,
+	  "Greylist inbound mail (per recipient domain)" },
+	{ "greylist_ignore_sender_domains", SETTING_STRING, "", 0, 0,
+	  "Sender domains never greylisted, comma-separated (\".example\" "
+	  "matches its subdomains)" },
+	{ "greylist_ipv4_prefix", SETTING_INT, "24", 8, 32,
+	  "Prefix length of the IPv4 client network of a greylist triplet" },
+	{ "greylist_ipv6_prefix", SETTING_INT, "64", 16, 128,
+	  "Prefix length of the IPv6 client network of a greylist triplet" },
+	{ "greylist_lifetime", SETTING_DURATION, "720h", 3600, 3650 * 86400LL,
+	  "How long a passed triplet or an auto-whitelisted network stays "
+	  "whitelisted after its last use" },
+	{ "greylist_retry_window", SETTING_DURATION, "24h", 60, 30 * 86400,
+	  "How long after the first attempt a retry passes greylisting; a later "
+	  "one starts over" },
 	{ "imap_append_max_size", SETTING_SIZE, "50M", 1024, 1LL << 30,
 	  "Largest message accepted by IMAP APPEND (literal size)" },
 	{ "imap_fetch_batch", SETTING_INT, "500", 1, 100000,
@@ -80,6 +126,18 @@ static const struct setting_def settings_registry[] = {
 	  "master users" },
 	{ "message_size_limit", SETTING_SIZE, "30M", 1024, 1LL << 30,
 	  "Largest message accepted, in bytes (SIZE announced in EHLO)" },
+	{ "milter_command_timeout", SETTING_DURATION, "30s", 1, 3600,
+	  "How long the node waits for a milter's reply to one command" },
+	{ "milter_connect_timeout", SETTING_DURATION, "10s", 1, 3600,
+	  "How long the node waits to connect to a milter" },
+	{ "milter_default_action", SETTING_STRING, "tempfail", 0, 0,
+	  "What a milter that cannot be reached, times out or fails means: "
+	  "accept (fail open), tempfail or reject (fail closed); a milter's "
+	  "own default_action overrides it" },
+	{ "milters", SETTING_STRING, "", 0, 0,
+	  "External milters called for inbound mail, in order, comma-separated: "
+	  "\"inet:host:port\" or \"unix:/path\", each optionally followed by "
+	  "\" default_action=accept|tempfail|reject\"" },
 	{ "outbound_batch_max", SETTING_INT, "100", 1, 10000,
 	  "Most recipients of one destination domain a delivery runner claims at a time" },
 	{ "outbound_command_timeout", SETTING_DURATION, "5m", 1, 3600,
@@ -127,6 +185,9 @@ static const struct setting_def settings_registry[] = {
 	{ "outbound_transport", SETTING_STRING, "", 0, 0,
 	  "Fixed next hops for destination domains instead of MX lookup: "
 	  "\"domain=host[:port], ...\"" },
+	{ "policy_dns_timeout", SETTING_DURATION, "5s", 1, 60,
+	  "How long DNSBL, SPF, DKIM and DMARC lookups may take; a check whose "
+	  "lookups time out is skipped (logged), the mail is not held" },
 	{ "pop3_session_timeout", SETTING_DURATION, "10m", 60, 86400,
 	  "How long a POP3 client may stay silent" },
 	{ "queue_delay_warning", SETTING_DURATION, "4h", 0, 30 * 86400,
@@ -172,10 +233,32 @@ static const struct setting_def settings_registry[] = {
 	  "Longest SMTP command line accepted; longer lines get 500 5.5.2" },
 	{ "smtp_max_recipients", SETTING_INT, "100", 1, 100000,
 	  "Recipients accepted for one message" },
+	{ "smtp_rule_regex_match_limit", SETTING_INT, "100000", 1000, 100000000,
+	  "PCRE2 match limit of one regex test in SMTP and delivery rules: a "
+	  "pattern that backtracks more counts as not matching" },
+	{ "smtp_rule_subject_tag", SETTING_STRING, "[SPAM]", 0, 0,
+	  "Put in front of the Subject: of mail whose rule weight reaches the "
+	  "threshold when smtp_rule_weight_action is tag" },
+	{ "smtp_rule_trace", SETTING_BOOL, "no", 0, 1,
+	  "Log every policy check's verdict and every SMTP rule that fires" },
+	{ "smtp_rule_weight_action", SETTING_STRING, "reject", 0, 0,
+	  "What a message whose rule weight reaches smtp_rule_weight_threshold "
+	  "gets: reject (550 5.7.1) or tag (Subject: tag and X-Spam-Flag: YES)" },
+	{ "smtp_rule_weight_threshold", SETTING_INT, "10", 1, 1000000,
+	  "Total weight of the SMTP rules that fired at which the message is "
+	  "rejected or tagged at the Complete stage" },
 	{ "smtp_session_timeout", SETTING_DURATION, "1h", 1, 86400,
 	  "Total time one SMTP session may last" },
 	{ "smtp_vrfy_enabled", SETTING_BOOL, "no", 0, 1,
 	  "Let SMTP clients check addresses with VRFY" },
+	{ "spam_score_header", SETTING_STRING, "X-Spam-Score", 0, 0,
+	  "Header field (set by a milter) whose number delivery rules test as "
+	  "the spam score" },
+	{ "spf_check", SETTING_BOOL, "no", 0, 1,
+	  "Check the SPF record of inbound mail's envelope sender domain and "
+	  "record the result in Authentication-Results:" },
+	{ "spf_reject_fail", SETTING_BOOL, "no", 0, 1,
+	  "Refuse mail whose SPF result is fail (550 5.7.23)" },
 	{ "submission_allow_send_as", SETTING_BOOL, "no", 0, 1,
 	  "Let an authenticated SMTP client use any envelope sender, not only "
 	  "the account's own address and the aliases pointing to it" },

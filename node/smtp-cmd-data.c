@@ -11,6 +11,7 @@
 #include "delivery.h"
 #include "dkim-sign.h"
 #include "log.h"
+#include "store-policy-folder.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -146,6 +147,98 @@ static void smtp_body_signed(void *ctx, char *headers, const char *error)
 			session_ticket_new(&s->ws));
 }
 
+/* Sign (submitted mail) and store the finished message; the session is
+   waiting. */
+static void smtp_body_store(struct smtp_session *s)
+{
+	struct smtp_transaction *tx = s->tx;
+
+	if (smtp_relay_allowed(s)) {
+		/* submitted mail: complete its header, then sign it for our domain */
+		smtp_submit_add_missing_headers(s);
+		dkim_signer_sign(s->worker->dkim, buffer_data(&tx->body) + tx->header_start,
+				 buffer_len(&tx->body) - tx->header_start, smtp_body_signed,
+				 session_ticket_new(&s->ws));
+		return;
+	}
+	delivery_submit(s->worker->delivery, smtp_body_to_message(s), smtp_body_stored,
+			session_ticket_new(&s->ws));
+}
+
+static void smtp_body_folder_found(void *ctx, const int64_t *mailbox_ids, const char *error)
+{
+	struct smtp_session *s = smtp_session_from_ticket(ctx);
+	struct smtp_transaction *tx;
+
+	if (s == NULL)
+		return;
+	tx = s->tx;
+	if (error != NULL)      /* the mail still arrives, in INBOX */
+		log_warning("smtp", s->ws.id_str, "event=folder_lookup_failed queue_id=%s "
+			    "folder=\"%s\" error=\"%s\"", tx->queue_id, tx->policy.folder, error);
+	for (unsigned int i = 0; error == NULL && i < tx->target_count; i++) {
+		if (mailbox_ids[i] != 0)
+			tx->mailbox_ids[i] = mailbox_ids[i];
+	}
+	smtp_body_store(s);
+}
+
+/* Deliver local copies to the policy's folder, if any, then store. */
+static void smtp_body_file(struct smtp_session *s)
+{
+	struct smtp_transaction *tx = s->tx;
+
+	if (tx->policy.folder != NULL && tx->target_count > 0)
+		store_policy_folder_find(s->worker->pool, tx->account_ids, tx->target_count,
+					 tx->policy.folder, smtp_body_folder_found,
+					 session_ticket_new(&s->ws));
+	else
+		smtp_body_store(s);
+}
+
+static void smtp_body_refused(struct smtp_session *s, const char *reply)
+{
+	log_info("smtp", s->ws.id_str, "event=rejected queue_id=%s reason=policy reply=\"%s\"",
+		 s->tx->queue_id, reply);
+	smtp_reply(s, "%s", reply);
+	smtp_transaction_reset(s);
+}
+
+/* The Complete checks' verdict: refuse, throw away (DISCARD: the client
+   hears 250 all the same), or apply the checks' changes and store. */
+static void smtp_body_checked(struct smtp_session *s, enum smtp_verdict verdict,
+			      const char *reply)
+{
+	struct smtp_transaction *tx = s->tx;
+
+	if (smtp_verdict_refuses(verdict)) {
+		smtp_body_refused(s, reply);
+		return;
+	}
+	smtp_policy_apply_message(s);
+	if (tx->policy.discard) {
+		log_info("smtp", s->ws.id_str, "event=discarded queue_id=%s size=%zu",
+			 tx->queue_id, tx->body_size);
+		smtp_reply(s, "250 2.0.0 Ok: queued as %s", tx->queue_id);
+		smtp_transaction_reset(s);
+		return;
+	}
+	smtp_wait_begin(s);
+	if (tx->policy.redirect_count > 0)
+		smtp_redirect_resolve(s, smtp_body_file);
+	else
+		smtp_body_file(s);
+}
+
+static void smtp_body_headers_checked(struct smtp_session *s, enum smtp_verdict verdict,
+				      const char *reply)
+{
+	if (smtp_verdict_refuses(verdict))
+		smtp_body_refused(s, reply);
+	else
+		smtp_policy_run(s, SMTP_STAGE_COMPLETE, smtp_body_checked);
+}
+
 static void smtp_body_end(struct smtp_session *s)
 {
 	struct smtp_transaction *tx = s->tx;
@@ -157,17 +250,7 @@ static void smtp_body_end(struct smtp_session *s)
 		smtp_transaction_reset(s);
 		return;
 	}
-	smtp_wait_begin(s);
-	if (smtp_relay_allowed(s)) {
-		/* submitted mail: complete its header, then sign it for our domain */
-		smtp_submit_add_missing_headers(s);
-		dkim_signer_sign(s->worker->dkim, buffer_data(&tx->body) + tx->header_start,
-				 buffer_len(&tx->body) - tx->header_start, smtp_body_signed,
-				 session_ticket_new(&s->ws));
-		return;
-	}
-	delivery_submit(s->worker->delivery, smtp_body_to_message(s), smtp_body_stored,
-			session_ticket_new(&s->ws));
+	smtp_policy_run(s, SMTP_STAGE_HEADERS, smtp_body_headers_checked);
 }
 
 /* Account for len received bytes that are at dest (inside tx->body unless

@@ -14,6 +14,9 @@
 
 #define SMTP_HELO_MAX 255
 
+static void smtp_helo_checked(struct smtp_session *s, enum smtp_verdict verdict,
+			      const char *reply);
+
 void smtp_cmd_helo(struct smtp_session *s, struct smtp_command *cmd)
 {
 	const char *verb = cmd->verb == SMTP_VERB_HELO ? "HELO" :
@@ -27,8 +30,21 @@ void smtp_cmd_helo(struct smtp_session *s, struct smtp_command *cmd)
 	free(s->helo);
 	s->helo = xstrdup(cmd->arg);
 	s->esmtp = cmd->verb != SMTP_VERB_HELO;
-	smtp_set_state(s, SMTP_STATE_READY);
 	log_debug("smtp", s->ws.id_str, "event=helo name=\"%s\"", s->helo);
+	smtp_policy_run(s, SMTP_STAGE_HELO, smtp_helo_checked);
+}
+
+/* The HELO checks' verdict: a refused greeting leaves the session waiting
+   for another HELO/EHLO. */
+static void smtp_helo_checked(struct smtp_session *s, enum smtp_verdict verdict,
+			      const char *reply)
+{
+	if (smtp_verdict_refuses(verdict)) {
+		smtp_set_state(s, SMTP_STATE_HELO);
+		smtp_reply(s, "%s", reply);
+		return;
+	}
+	smtp_set_state(s, SMTP_STATE_READY);
 	if (!s->esmtp) {
 		smtp_reply(s, "250 %s", smtp_hostname(s));
 		return;

@@ -33,6 +33,7 @@ void smtp_transaction_free(struct smtp_transaction **txp)
 		free(tx->remote_rcpts[i]);
 	free(tx->remote_rcpts);
 	free(tx->pending_rcpt);
+	smtp_policy_tx_free(&tx->policy);
 	buffer_clear(&tx->body);
 	free(tx->body.data);
 	free(tx);
@@ -81,15 +82,31 @@ static const char *smtp_mail_params(struct smtp_session *s, const struct smtp_co
 	return NULL;
 }
 
-/* Open the transaction with its sender and say so. */
-static void smtp_mail_accept(struct smtp_session *s, struct smtp_transaction *tx)
+/* The MailFrom checks' verdict: the transaction opens, or is dropped
+   with the refusal. */
+static void smtp_mail_checked(struct smtp_session *s, enum smtp_verdict verdict,
+			      const char *reply)
 {
-	worker_new_queue_id(s->worker, tx->queue_id, sizeof(tx->queue_id));
-	s->tx = tx;
+	struct smtp_transaction *tx = s->tx;
+
+	if (smtp_verdict_refuses(verdict)) {
+		smtp_reply(s, "%s", reply);
+		smtp_transaction_reset(s);
+		return;
+	}
 	smtp_set_state(s, SMTP_STATE_MAIL);
 	log_info("smtp", s->ws.id_str, "event=mail queue_id=%s from=<%s> size=%llu",
 		 tx->queue_id, tx->mail_from, (unsigned long long)tx->declared_size);
 	smtp_reply(s, "250 2.1.0 Ok");
+}
+
+/* Open the transaction with its sender once the policy checks pass. */
+static void smtp_mail_accept(struct smtp_session *s, struct smtp_transaction *tx)
+{
+	worker_new_queue_id(s->worker, tx->queue_id, sizeof(tx->queue_id));
+	s->tx = tx;
+	tx->policy.discard = s->policy.discard;
+	smtp_policy_run(s, SMTP_STAGE_MAIL, smtp_mail_checked);
 }
 
 struct smtp_mail_check {
@@ -108,6 +125,7 @@ static void smtp_mail_sender_checked(void *ctx, bool owned, const char *error)
 		smtp_transaction_free(&tx);
 		return;
 	}
+	smtp_wait_end(s);     /* before smtp_mail_accept, which may wait again */
 	if (error != NULL) {
 		log_error("smtp", s->ws.id_str, "event=sender_lookup_failed error=\"%s\"", error);
 		smtp_reply(s, "451 4.3.0 Temporary lookup failure");
@@ -121,7 +139,6 @@ static void smtp_mail_sender_checked(void *ctx, bool owned, const char *error)
 	} else {
 		smtp_mail_accept(s, tx);
 	}
-	smtp_wait_end(s);
 	smtp_session_process(s);
 }
 

@@ -54,7 +54,7 @@ bool smtp_relay_allowed(const struct smtp_session *s)
 	return ret > 0;
 }
 
-static void smtp_rcpt_add_remote(struct smtp_transaction *tx, const char *address)
+void smtp_rcpt_add_remote(struct smtp_transaction *tx, const char *address)
 {
 	for (unsigned int i = 0; i < tx->remote_count; i++) {
 		if (strcmp(tx->remote_rcpts[i], address) == 0)
@@ -64,7 +64,7 @@ static void smtp_rcpt_add_remote(struct smtp_transaction *tx, const char *addres
 	tx->remote_rcpts[tx->remote_count++] = xstrdup(address);
 }
 
-static void smtp_rcpt_add_target(struct smtp_transaction *tx, const struct store_rcpt_target *t)
+void smtp_rcpt_add_target(struct smtp_transaction *tx, const struct store_rcpt_target *t)
 {
 	for (unsigned int i = 0; i < tx->target_count; i++) {
 		if (tx->mailbox_ids[i] == t->mailbox_id && tx->account_ids[i] == t->account_id)
@@ -125,6 +125,58 @@ static const char *smtp_rcpt_refusal(struct smtp_session *s, const struct store_
 	return NULL;
 }
 
+/* The RcptTo checks' verdict on a verified recipient: accepted, or its
+   targets (added tentatively before the checks) taken back. */
+static void smtp_rcpt_checked(struct smtp_session *s, enum smtp_verdict verdict,
+			      const char *reply)
+{
+	struct smtp_transaction *tx = s->tx;
+
+	if (smtp_verdict_refuses(verdict)) {
+		for (unsigned int i = tx->pending_remote_mark; i < tx->remote_count; i++)
+			free(tx->remote_rcpts[i]);
+		tx->remote_count = tx->pending_remote_mark;
+		tx->target_count = tx->pending_target_mark;
+		smtp_reply(s, "%s", reply);
+	} else {
+		tx->rcpts = xrealloc(tx->rcpts, (tx->rcpt_count + 1) * sizeof(char *));
+		tx->rcpts[tx->rcpt_count++] = tx->pending_rcpt;
+		tx->pending_rcpt = NULL;
+		smtp_set_state(s, SMTP_STATE_RCPT);
+		smtp_reply(s, "250 2.1.5 Ok");
+	}
+	free(tx->pending_rcpt);
+	tx->pending_rcpt = NULL;
+}
+
+/* Take the verified recipient's targets into the transaction (new ones
+   are at the end: the checks' refusal can take them back) and run the
+   RcptTo checks. */
+static void smtp_rcpt_accept(struct smtp_session *s, const struct store_rcpt_target *targets,
+			     unsigned int count)
+{
+	struct smtp_transaction *tx = s->tx;
+
+	tx->pending_target_mark = tx->target_count;
+	tx->pending_remote_mark = tx->remote_count;
+	tx->pending_domain_id = 0;
+	tx->pending_account_id = 0;
+	for (unsigned int i = 0; i < count; i++) {
+		if (targets[i].kind == STORE_RCPT_ACCOUNT) {
+			smtp_rcpt_add_target(tx, &targets[i]);
+			if (tx->pending_account_id == 0) {
+				tx->pending_domain_id = targets[i].domain_id;
+				tx->pending_account_id = targets[i].account_id;
+			}
+		} else if (targets[i].kind == STORE_RCPT_REMOTE) {
+			smtp_rcpt_add_remote(tx, targets[i].address);
+		} else if (targets[i].kind == STORE_RCPT_NODOMAIN) {
+			smtp_rcpt_add_remote(tx, tx->pending_rcpt);
+		}
+	}
+	smtp_policy_run(s, SMTP_STAGE_RCPT, smtp_rcpt_checked);
+}
+
 /* Answer the pending RCPT from its lookup result. */
 static void smtp_rcpt_decide(struct smtp_session *s, const struct store_rcpt_target *targets,
 			     unsigned int count, const char *error)
@@ -142,19 +194,8 @@ static void smtp_rcpt_decide(struct smtp_session *s, const struct store_rcpt_tar
 			 tx->pending_rcpt, refusal);
 		smtp_reply(s, "%s", refusal);
 	} else {
-		for (unsigned int i = 0; i < count; i++) {
-			if (targets[i].kind == STORE_RCPT_ACCOUNT)
-				smtp_rcpt_add_target(tx, &targets[i]);
-			else if (targets[i].kind == STORE_RCPT_REMOTE)
-				smtp_rcpt_add_remote(tx, targets[i].address);
-			else if (targets[i].kind == STORE_RCPT_NODOMAIN)
-				smtp_rcpt_add_remote(tx, tx->pending_rcpt);
-		}
-		tx->rcpts = xrealloc(tx->rcpts, (tx->rcpt_count + 1) * sizeof(char *));
-		tx->rcpts[tx->rcpt_count++] = tx->pending_rcpt;
-		tx->pending_rcpt = NULL;
-		smtp_set_state(s, SMTP_STATE_RCPT);
-		smtp_reply(s, "250 2.1.5 Ok");
+		smtp_rcpt_accept(s, targets, count);
+		return;
 	}
 	free(tx->pending_rcpt);
 	tx->pending_rcpt = NULL;
@@ -171,8 +212,8 @@ static void smtp_rcpt_resolved(void *ctx, const struct store_rcpt_target *target
 		rcpt_cache_put(s->worker->rcpt_cache, s->tx->pending_rcpt, targets, count,
 			       ev_now(s->worker->loop),
 			       smtp_setting(s, "recipient_cache_size"));
+	smtp_wait_end(s);     /* before the RcptTo checks, which may wait again */
 	smtp_rcpt_decide(s, targets, count, error);
-	smtp_wait_end(s);
 	smtp_session_process(s);
 }
 

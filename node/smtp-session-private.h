@@ -14,6 +14,7 @@
 #include "buffer.h"
 #include "smtp-data.h"
 #include "smtp-parser.h"
+#include "smtp-policy.h"
 #include "worker.h"
 
 #include <ev.h>
@@ -22,6 +23,7 @@
 
 struct conn;
 struct sasl_server;
+struct store_rcpt_target;
 
 enum smtp_state {
 	SMTP_STATE_HELO,       /* waiting for EHLO/HELO (LHLO) */
@@ -55,6 +57,11 @@ struct smtp_transaction {
 	char **remote_rcpts;     /* distinct addresses for the outbound queue */
 	unsigned int remote_count;
 	char *pending_rcpt;      /* RCPT waiting for its lookup */
+	int64_t pending_domain_id;   /* ... and, once resolved, its local domain */
+	int64_t pending_account_id;  /* and account (0: remote) */
+	unsigned int pending_target_mark;   /* target/remote counts before it */
+	unsigned int pending_remote_mark;
+	struct smtp_policy_tx policy;
 	struct buffer body;      /* Received: header + message */
 	size_t header_start;     /* where the client's message starts in body */
 	size_t body_size;        /* bytes received, counted even past the limit */
@@ -86,6 +93,7 @@ struct smtp_session {
 	char *user;                  /* authenticated account's address, or NULL */
 	int64_t account_id;
 	int64_t domain_id;
+	struct smtp_policy_session policy;
 };
 
 struct smtp_command_def {
@@ -115,6 +123,15 @@ void smtp_transaction_reset(struct smtp_session *s);
    authenticated, or its address is in the trusted_networks setting. Never
    over LMTP. */
 bool smtp_relay_allowed(const struct smtp_session *s);
+
+/* Add a local target mailbox / a remote address to the transaction (each
+   once). */
+void smtp_rcpt_add_target(struct smtp_transaction *tx, const struct store_rcpt_target *t);
+void smtp_rcpt_add_remote(struct smtp_transaction *tx, const char *address);
+/* Replace the transaction's targets by the policy's redirect addresses
+   (tx->policy.redirects), resolved as recipients; then done(s). The
+   session is waiting; done is not called if it ends first. */
+void smtp_redirect_resolve(struct smtp_session *s, void (*done)(struct smtp_session *s));
 
 /* Give a submitted message (tx->body complete) the Message-ID and Date
    fields it lacks (smtp-submit.c). */

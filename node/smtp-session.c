@@ -308,6 +308,7 @@ static void smtp_session_closed(void *ctx, const char *reason)
 		 reason, s->commands);
 	worker_session_unregister(&s->ws);
 	smtp_transaction_free(&s->tx);
+	smtp_policy_session_free(s);
 	smtp_auth_forget(s);
 	conn_free(&s->conn);
 	free(s->helo);
@@ -321,6 +322,21 @@ static void smtp_session_drain(struct worker_session *ws)
 	s->draining = true;
 	if (!s->waiting)
 		smtp_session_process(s);
+}
+
+/* The greeting once the Connect checks have passed; a refused client
+   hears why and is disconnected (RFC 5321 3.1: 554 instead of 220). */
+static void smtp_session_greet(struct smtp_session *s, enum smtp_verdict verdict,
+			       const char *reply)
+{
+	if (smtp_verdict_refuses(verdict)) {
+		conn_printf(s->conn, "%s\r\n", reply);
+		smtp_set_state(s, SMTP_STATE_CLOSING);
+		conn_close(s->conn);
+		return;
+	}
+	conn_printf(s->conn, "220 %s %s Petrel\r\n", smtp_hostname(s), s->lmtp ? "LMTP" : "ESMTP");
+	smtp_update_timeout(s);
 }
 
 static const struct conn_callbacks smtp_conn_callbacks = {
@@ -350,6 +366,6 @@ void smtp_session_new(struct worker *worker, int fd, enum listener_kind kind, co
 		conn_start_tls(s->conn, worker->tls);
 	log_info("smtp", s->ws.id_str, "event=connect ip=%s listener=%s", ip,
 		 config_listener_name(kind));
-	conn_printf(s->conn, "220 %s %s Petrel\r\n", smtp_hostname(s), s->lmtp ? "LMTP" : "ESMTP");
-	smtp_update_timeout(s);
+	smtp_policy_session_init(s);
+	smtp_policy_run(s, SMTP_STAGE_CONNECT, smtp_session_greet);
 }
