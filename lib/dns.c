@@ -14,14 +14,20 @@
  * would pull the channel out from under c-ares. c-ares cannot cancel one
  * query, so a cancelled dns_query stays allocated, silent, until its
  * outstanding c-ares queries come back (or the resolver is freed).
+ *
+ * dns_lookup_records is the same machinery with one c-ares query whose
+ * answer records are kept as text; such a query is allocated without the
+ * hosts array, which only mail host lookups need.
  */
 #include "dns.h"
 
+#include "strbuf.h"
 #include "xalloc.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -56,7 +62,7 @@ struct dns_resolver {
 struct dns_part {
 	struct dns_query *query;
 	unsigned int host;
-	int type;                   /* ns_t_mx, ns_t_a or ns_t_aaaa */
+	int type;                   /* ns_t_mx, ns_t_a, ns_t_aaaa or ns_t_txt */
 };
 
 struct dns_host {
@@ -72,12 +78,14 @@ enum dns_mode {
 	DNS_MODE_MAIL,              /* MX, then the exchanges' addresses */
 	DNS_MODE_IMPLICIT,          /* no MX: the domain's own addresses */
 	DNS_MODE_HOST,              /* one fixed host */
+	DNS_MODE_RECORDS,           /* one name's records of one type, as text */
 };
 
 struct dns_query {
 	struct dns_resolver *resolver;
 	struct dns_query *next, **prevp;    /* prevp NULL once unlinked */
 	dns_mail_hosts_callback_t *callback;
+	dns_records_callback_t *records_callback;
 	void *ctx;
 	ev_timer deliver;
 	unsigned int pending;       /* outstanding c-ares queries (+1 while starting) */
@@ -88,9 +96,10 @@ struct dns_query {
 	char domain[DNS_NAME_MAX + 1];
 	char error[400];
 	unsigned int count;
-	struct dns_host hosts[DNS_MAX_MAIL_HOSTS];
-	struct dns_part mx_part;
+	char *records[DNS_MAX_RECORDS];     /* DNS_MODE_RECORDS: count of them */
+	struct dns_part mx_part;            /* the MX query, or the records query */
 	struct dns_part addr_parts[DNS_MAX_MAIL_HOSTS][2];
+	struct dns_host hosts[];            /* DNS_MAX_MAIL_HOSTS, except records */
 };
 
 static void dns_timer_update(struct dns_resolver *resolver)
@@ -293,11 +302,19 @@ static void dns_query_unlink(struct dns_query *query)
 	query->prevp = NULL;
 }
 
+/* Free a query that is off the resolver's list (or was never on it). */
+static void dns_query_destroy(struct dns_query *query)
+{
+	for (unsigned int i = 0; query->mode == DNS_MODE_RECORDS && i < query->count; i++)
+		free(query->records[i]);
+	free(query);
+}
+
 static void dns_query_free(struct dns_query *query)
 {
 	ev_timer_stop(query->resolver->loop, &query->deliver);
 	dns_query_unlink(query);
-	free(query);
+	dns_query_destroy(query);
 }
 
 void dns_resolver_free(struct dns_resolver **resolver_p)
@@ -542,6 +559,87 @@ static void dns_addr_answer(struct dns_query *query, const struct dns_part *part
 		 part->type == ns_t_a ? "A" : "AAAA", host->name, ares_strerror(status));
 }
 
+/* Keep one answer record's text (up to DNS_MAX_RECORDS of them). */
+static void dns_record_add(struct dns_query *query, const char *text, size_t len)
+{
+	if (query->count >= DNS_MAX_RECORDS)
+		return;
+	query->records[query->count] = xmalloc(len + 1);
+	memcpy(query->records[query->count], text, len);
+	query->records[query->count++][len] = '\0';
+}
+
+/* A TXT answer: each record's strings joined (RFC 7208 3.3). */
+static int dns_txt_answer(struct dns_query *query, unsigned char *abuf, int alen)
+{
+	struct ares_txt_ext *list = NULL;
+	struct strbuf text = STRBUF_INIT;
+	int status = ares_parse_txt_reply_ext(abuf, alen, &list);
+
+	for (struct ares_txt_ext *t = list; status == ARES_SUCCESS && t != NULL; t = t->next) {
+		if (t->record_start && t != list) {
+			dns_record_add(query, strbuf_cstr(&text), text.len);
+			strbuf_truncate(&text, 0);
+		}
+		strbuf_append_n(&text, (const char *)t->txt, t->length);
+	}
+	if (status == ARES_SUCCESS && list != NULL)
+		dns_record_add(query, strbuf_cstr(&text), text.len);
+	strbuf_free(&text);
+	if (list != NULL)
+		ares_free_data(list);
+	return status;
+}
+
+/* An A, AAAA, MX, TXT or PTR answer of a records query, kept as text. */
+static void dns_records_answer(struct dns_query *query, int status, unsigned char *abuf,
+			       int alen)
+{
+	int type = query->mx_part.type, n = DNS_MAX_RECORDS;
+
+	if (status == ARES_SUCCESS && type == ns_t_txt) {
+		status = dns_txt_answer(query, abuf, alen);
+	} else if (status == ARES_SUCCESS && type == ns_t_ptr) {
+		struct hostent *host = NULL;
+
+		status = ares_parse_ptr_reply(abuf, alen, NULL, 0, AF_INET, &host);
+		if (status == ARES_SUCCESS && host->h_name != NULL)
+			dns_record_add(query, host->h_name, strlen(host->h_name));
+		if (host != NULL)
+			ares_free_hostent(host);
+	} else if (status == ARES_SUCCESS && type == ns_t_mx) {
+		struct ares_mx_reply *list = NULL;
+
+		status = ares_parse_mx_reply(abuf, alen, &list);
+		for (struct ares_mx_reply *r = list; status == ARES_SUCCESS && r != NULL; r = r->next)
+			dns_record_add(query, r->host, strlen(r->host));
+		if (list != NULL)
+			ares_free_data(list);
+	} else if (status == ARES_SUCCESS) {
+		struct ares_addrttl v4[DNS_MAX_RECORDS];
+		struct ares_addr6ttl v6[DNS_MAX_RECORDS];
+		char ip[INET6_ADDRSTRLEN];
+
+		status = type == ns_t_a ? ares_parse_a_reply(abuf, alen, NULL, v4, &n) :
+			ares_parse_aaaa_reply(abuf, alen, NULL, v6, &n);
+		for (int i = 0; status == ARES_SUCCESS && i < n; i++) {
+			inet_ntop(type == ns_t_a ? AF_INET : AF_INET6,
+				  type == ns_t_a ? (void *)&v4[i].ipaddr : (void *)&v6[i].ip6addr,
+				  ip, sizeof(ip));
+			dns_record_add(query, ip, strlen(ip));
+		}
+	}
+	if (status == ARES_SUCCESS && query->count == 0)
+		status = ARES_ENODATA;
+	if (status == ARES_SUCCESS)
+		return;
+	if (status == ARES_ENODATA || status == ARES_ENOTFOUND || status == ARES_EBADNAME)
+		dns_query_fail(query, DNS_NOT_FOUND, "%s has no such record", query->domain);
+	else
+		dns_query_fail(query, DNS_TEMPORARY, "lookup of %s failed: %s", query->domain,
+			       ares_strerror(status));
+}
+
 static void dns_deliver_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
 /* One c-ares query is done; the last one starts the delivery. */
@@ -567,7 +665,9 @@ static void dns_answer_cb(void *arg, int status, int timeouts, unsigned char *ab
 	if (status == ARES_EDESTRUCTION || query->resolver->destroying)
 		return;
 	if (!query->cancelled) {
-		if (part->type == ns_t_mx)
+		if (query->mode == DNS_MODE_RECORDS)
+			dns_records_answer(query, status, abuf, alen);
+		else if (part->type == ns_t_mx)
 			dns_mx_answer(query, status, abuf, alen);
 		else
 			dns_addr_answer(query, part, status, abuf, alen);
@@ -622,13 +722,21 @@ static void dns_deliver_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct dns_query *query = w->data;
 	struct dns_mail_host hosts[DNS_MAX_MAIL_HOSTS];
-	unsigned int count = dns_query_finish(query, hosts);
+	unsigned int count;
 
 	(void)revents;
 	ev_timer_stop(loop, w);
 	/* off the resolver's list: the callback may free the resolver */
 	dns_query_unlink(query);
 	query->delivering = true;
+	if (query->mode == DNS_MODE_RECORDS) {
+		query->records_callback(query->ctx, query->result,
+					query->result == DNS_OK ? NULL : query->error,
+					(const char *const *)query->records, query->count);
+		dns_query_destroy(query);
+		return;
+	}
+	count = dns_query_finish(query, hosts);
 	query->callback(query->ctx, query->result,
 			query->result == DNS_OK ? NULL : query->error, hosts, count);
 	free(query);
@@ -638,7 +746,8 @@ static struct dns_query *dns_query_new(struct dns_resolver *resolver, const char
 				       enum dns_mode mode, dns_mail_hosts_callback_t *callback,
 				       void *ctx)
 {
-	struct dns_query *query = xcalloc(1, sizeof(*query));
+	size_t hosts = mode == DNS_MODE_RECORDS ? 0 : DNS_MAX_MAIL_HOSTS;
+	struct dns_query *query = xcalloc(1, sizeof(*query) + hosts * sizeof(query->hosts[0]));
 
 	query->resolver = resolver;
 	query->callback = callback;
@@ -693,6 +802,50 @@ struct dns_query *dns_lookup_host(struct dns_resolver *resolver, const char *hos
 	}
 	dns_query_release(query);
 	return query;
+}
+
+struct dns_query *dns_lookup_records(struct dns_resolver *resolver, const char *name,
+				     enum dns_rr_type type, dns_records_callback_t *callback,
+				     void *ctx)
+{
+	static const int types[] = {
+		[DNS_RR_A] = ns_t_a, [DNS_RR_AAAA] = ns_t_aaaa,
+		[DNS_RR_MX] = ns_t_mx, [DNS_RR_TXT] = ns_t_txt, [DNS_RR_PTR] = ns_t_ptr,
+	};
+	struct dns_query *query = dns_query_new(resolver, name, DNS_MODE_RECORDS, NULL, ctx);
+
+	query->records_callback = callback;
+	if (query->result == DNS_OK) {
+		query->mx_part.query = query;
+		query->mx_part.type = types[type];
+		dns_send(query, &query->mx_part, query->domain);
+	}
+	dns_query_release(query);
+	return query;
+}
+
+int dns_reverse_name(const char *ip, const char *zone, char *out, size_t size)
+{
+	unsigned char bytes[16];
+	size_t used = 0;
+	int n;
+
+	if (inet_pton(AF_INET, ip, bytes) == 1) {
+		n = snprintf(out, size, "%u.%u.%u.%u.%s", bytes[3], bytes[2], bytes[1], bytes[0],
+			     zone);
+		return n > 0 && (size_t)n < size ? 0 : -1;
+	}
+	if (inet_pton(AF_INET6, ip, bytes) != 1 || size < 64 + 1)
+		return -1;
+	/* nibbles, least significant first (RFC 3596 2.5) */
+	for (int i = 15; i >= 0; i--) {
+		out[used++] = "0123456789abcdef"[bytes[i] & 0xf];
+		out[used++] = '.';
+		out[used++] = "0123456789abcdef"[bytes[i] >> 4];
+		out[used++] = '.';
+	}
+	n = snprintf(out + used, size - used, "%s", zone);
+	return n >= 0 && (size_t)n < size - used ? 0 : -1;
 }
 
 void dns_query_cancel(struct dns_query *query)

@@ -45,6 +45,10 @@ static const char *const dnsmasq_records[] = {
 	"--host-record=c.eq.test,127.0.1.3",
 	"--host-record=z.eq.test,127.0.1.9",
 	"--mx-host=literal.test,192.0.2.9,10",
+	"--txt-record=txt.test,v=spf1 -all",
+	"--txt-record=txt.test,part one ,part two",
+	"--host-record=2.0.0.127.bl.test,127.0.0.2,::2",
+	"--ptr-record=9.1.0.127.in-addr.arpa,client.eq.test",
 };
 
 /* A UDP+TCP port free on 127.0.0.1 right now (dnsmasq binds both). */
@@ -517,6 +521,113 @@ static void test_bad_servers(void)
 	dns_resolver_free(&r);
 }
 
+/* What a records callback reported, copied out. */
+struct records_outcome {
+	int calls;
+	enum dns_result result;
+	char error[400];
+	unsigned int count;
+	char records[DNS_MAX_RECORDS][256];
+};
+
+static void records_cb(void *ctx, enum dns_result result, const char *error,
+		       const char *const *records, unsigned int count)
+{
+	struct records_outcome *o = ctx;
+
+	o->calls++;
+	o->result = result;
+	snprintf(o->error, sizeof(o->error), "%s", error != NULL ? error : "");
+	o->count = count;
+	for (unsigned int i = 0; i < count; i++)
+		snprintf(o->records[i], sizeof(o->records[i]), "%s", records[i]);
+}
+
+static void lookup_records(struct dns_resolver *r, const char *name, enum dns_rr_type type,
+			   struct records_outcome *o)
+{
+	memset(o, 0, sizeof(*o));
+	dns_lookup_records(r, name, type, records_cb, o);
+	test_assert_int(o->calls, 0);
+	test_assert(run_until(&o->calls, 1, 10) >= 0);
+	test_assert_int(o->calls, 1);
+}
+
+static bool records_have(const struct records_outcome *o, const char *text)
+{
+	for (unsigned int i = 0; i < o->count; i++) {
+		if (strcmp(o->records[i], text) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void test_records(void)
+{
+	struct dns_resolver *r = resolver_new(dnsmasq_servers, 2);
+	struct records_outcome o;
+
+	lookup_records(r, "txt.test", DNS_RR_TXT, &o);
+	test_assert_int(o.result, DNS_OK);
+	test_assert_int(o.count, 2);
+	test_assert(records_have(&o, "v=spf1 -all"));
+	test_assert(records_have(&o, "part one part two"));   /* strings joined */
+	lookup_records(r, "2.0.0.127.bl.test", DNS_RR_A, &o);
+	test_assert_int(o.result, DNS_OK);
+	test_assert_int(o.count, 1);
+	test_assert_str(o.records[0], "127.0.0.2");
+	lookup_records(r, "2.0.0.127.bl.test", DNS_RR_AAAA, &o);
+	test_assert_int(o.count, 1);
+	test_assert_str(o.records[0], "::2");
+	lookup_records(r, "two.test", DNS_RR_MX, &o);
+	test_assert_int(o.count, 3);
+	test_assert(records_have(&o, "mx1.two.test"));
+	lookup_records(r, "3.0.0.127.bl.test", DNS_RR_A, &o);   /* NXDOMAIN */
+	test_assert_int(o.result, DNS_NOT_FOUND);
+	test_assert_int(o.count, 0);
+	test_assert(strstr(o.error, "3.0.0.127.bl.test") != NULL);
+	lookup_records(r, "plain.test", DNS_RR_TXT, &o);        /* no such type */
+	test_assert_int(o.result, DNS_NOT_FOUND);
+	lookup_records(r, "bad..name", DNS_RR_TXT, &o);
+	test_assert_int(o.result, DNS_NOT_FOUND);
+	lookup_records(r, "9.1.0.127.in-addr.arpa", DNS_RR_PTR, &o);
+	test_assert_int(o.result, DNS_OK);
+	test_assert_int(o.count, 1);
+	test_assert_str(o.records[0], "client.eq.test");
+	dns_resolver_free(&r);
+}
+
+static void test_records_timeout(void)
+{
+	char servers[64];
+	int fd = silent_server(servers, sizeof(servers));
+	struct dns_resolver *r = resolver_new(servers, 0.2);
+	struct records_outcome o = { 0 }, cancelled = { 0 };
+
+	dns_query_cancel(dns_lookup_records(r, "txt.test", DNS_RR_TXT, records_cb, &cancelled));
+	lookup_records(r, "txt.test", DNS_RR_TXT, &o);
+	test_assert_int(o.result, DNS_TEMPORARY);
+	test_assert(strstr(o.error, "lookup of txt.test failed") != NULL);
+	test_assert_int(cancelled.calls, 0);
+	dns_lookup_records(r, "txt.test", DNS_RR_A, records_cb, &cancelled);
+	dns_resolver_free(&r);     /* pending: freed without its callback */
+	test_assert_int(cancelled.calls, 0);
+	close(fd);
+}
+
+static void test_reverse_name(void)
+{
+	char name[300];
+
+	test_assert_int(dns_reverse_name("192.0.2.1", "bl.test", name, sizeof(name)), 0);
+	test_assert_str(name, "1.2.0.192.bl.test");
+	test_assert_int(dns_reverse_name("2001:db8::1", "ip6.arpa", name, sizeof(name)), 0);
+	test_assert_str(name, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+	test_assert_int(dns_reverse_name("not-an-ip", "bl.test", name, sizeof(name)), -1);
+	test_assert_int(dns_reverse_name("192.0.2.1", "bl.test", name, 10), -1);
+	test_assert_int(dns_reverse_name("::1", "x", name, 40), -1);
+}
+
 static void test_no_dnsmasq(void)
 {
 	test_assert(dnsmasq_pid > 0);
@@ -529,6 +640,8 @@ int main(void)
 	test_run("bad_servers", test_bad_servers);
 	test_run("timeout", test_timeout);
 	test_run("free_pending", test_free_pending);
+	test_run("records_timeout", test_records_timeout);
+	test_run("reverse_name", test_reverse_name);
 	if (!dnsmasq_start()) {
 		test_run("dnsmasq", test_no_dnsmasq);
 		return test_end();
@@ -539,5 +652,6 @@ int main(void)
 	test_run("shuffle", test_shuffle);
 	test_run("literals", test_literals);
 	test_run("cancel", test_cancel);
+	test_run("records", test_records);
 	return test_end();
 }
