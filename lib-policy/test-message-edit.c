@@ -58,6 +58,25 @@ static void test_message_edit_find(void)
 	msg_free(&b);
 }
 
+/* Walking every field: four of them, the folded Subject as one. */
+static void test_message_edit_next_field(void)
+{
+	struct buffer b = msg_new(sample);
+	struct message_field f;
+	size_t pos = strlen(PREFIX);
+	unsigned int count = 0;
+
+	for (; message_edit_next_field(&b, pos, &f); pos = f.end) {
+		if (count++ == 2)
+			test_assert_int((int)(f.end - f.start),
+					(int)strlen("Subject: hello\r\n  world\r\n"));
+		test_assert(buffer_data(&b)[f.value - 1] == ':');
+	}
+	test_assert_int(count, 4);
+	test_assert(memcmp(buffer_data(&b) + pos, "\r\nbody", 6) == 0);
+	msg_free(&b);
+}
+
 static void test_message_edit_change(void)
 {
 	struct buffer b = msg_new(sample);
@@ -116,6 +135,7 @@ static void test_message_edit_body(void)
 int main(void)
 {
 	test_run("message_edit_find", test_message_edit_find);
+	test_run("message_edit_next_field", test_message_edit_next_field);
 	test_run("message_edit_change", test_message_edit_change);
 	test_run("message_edit_insert", test_message_edit_insert);
 	test_run("message_edit_subject", test_message_edit_subject);
