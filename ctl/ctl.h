@@ -36,6 +36,8 @@ enum ctl_option_id {
 	CTL_OPT_ALL,
 	CTL_OPT_SELECTOR,
 	CTL_OPT_ALGORITHM,
+	CTL_OPT_OLDER,
+	CTL_OPT_COMMENT,
 	CTL_OPT_COUNT
 };
 
@@ -74,5 +76,10 @@ ctl_handler ctl_settings_get, ctl_settings_set, ctl_settings_unset, ctl_settings
 ctl_handler ctl_nodes_list;
 ctl_handler ctl_queue_list, ctl_queue_show, ctl_queue_retry, ctl_queue_delete, ctl_queue_flush;
 ctl_handler ctl_dkim_generate, ctl_dkim_show, ctl_dkim_list, ctl_dkim_del;
+ctl_handler ctl_rule_add, ctl_rule_del, ctl_rule_list, ctl_rule_show, ctl_delivery_rule_add,
+	ctl_delivery_rule_del, ctl_delivery_rule_list;
+ctl_handler ctl_greylist_list, ctl_greylist_flush, ctl_ban_list, ctl_ban_del;
+ctl_handler ctl_whitelist_add, ctl_whitelist_del, ctl_whitelist_list, ctl_blacklist_add,
+	ctl_blacklist_del, ctl_blacklist_list;
 
 #endif

@@ -42,6 +42,8 @@ static const struct ctl_option_def ctl_option_defs[CTL_OPT_COUNT] = {
 	[CTL_OPT_ALL] = { "all", false },
 	[CTL_OPT_SELECTOR] = { "selector", true },
 	[CTL_OPT_ALGORITHM] = { "algorithm", true },
+	[CTL_OPT_OLDER] = { "older", true },
+	[CTL_OPT_COMMENT] = { "comment", true },
 };
 
 #define CTL_GLOBAL_OPTIONS (CTL_OPT(CTL_OPT_CONFIG) | CTL_OPT(CTL_OPT_JSON) | CTL_OPT(CTL_OPT_HELP))
@@ -95,6 +97,28 @@ static const struct ctl_command ctl_commands[] = {
 	{ "dkim", "show", "DOMAIN", 1, 1, 0, 0, ctl_dkim_show },
 	{ "dkim", "list", "[DOMAIN]", 0, 1, 0, 0, ctl_dkim_list },
 	{ "dkim", "del", "DOMAIN SELECTOR", 2, 2, 0, 0, ctl_dkim_del },
+	{ "rule", "add", "NAME STAGE ACTION [ARG] [if ATTR OP VALUE [and ...]] [priority=N] "
+	  "[comment=TEXT] [disabled]", 3, CTL_ARGS_ANY, 0, 0, ctl_rule_add },
+	{ "rule", "del", "NAME|ID", 1, 1, 0, 0, ctl_rule_del },
+	{ "rule", "list", "", 0, 0, 0, 0, ctl_rule_list },
+	{ "rule", "show", "NAME|ID", 1, 1, 0, 0, ctl_rule_show },
+	{ "delivery-rule", "add", "NAME ACTION [ARG] [if FIELD OP VALUE [and ...]] [priority=N] "
+	  "[comment=TEXT] [disabled]", 2, CTL_ARGS_ANY, 0, 0, ctl_delivery_rule_add },
+	{ "delivery-rule", "del", "NAME|ID", 1, 1, 0, 0, ctl_delivery_rule_del },
+	{ "delivery-rule", "list", "", 0, 0, 0, 0, ctl_delivery_rule_list },
+	{ "greylist", "list", "", 0, 0, 0, 0, ctl_greylist_list },
+	{ "greylist", "flush", "[--older DURATION]", 0, 0, CTL_OPT(CTL_OPT_OLDER), 0,
+	  ctl_greylist_flush },
+	{ "ban", "list", "", 0, 0, 0, 0, ctl_ban_list },
+	{ "ban", "del", "IP", 1, 1, 0, 0, ctl_ban_del },
+	{ "whitelist", "add", "ITEM [--comment TEXT]", 1, 1, CTL_OPT(CTL_OPT_COMMENT), 0,
+	  ctl_whitelist_add },
+	{ "whitelist", "del", "ITEM", 1, 1, 0, 0, ctl_whitelist_del },
+	{ "whitelist", "list", "", 0, 0, 0, 0, ctl_whitelist_list },
+	{ "blacklist", "add", "ITEM [--comment TEXT]", 1, 1, CTL_OPT(CTL_OPT_COMMENT), 0,
+	  ctl_blacklist_add },
+	{ "blacklist", "del", "ITEM", 1, 1, 0, 0, ctl_blacklist_del },
+	{ "blacklist", "list", "", 0, 0, 0, 0, ctl_blacklist_list },
 };
 
 #define CTL_COMMAND_COUNT (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
@@ -150,7 +174,17 @@ static void ctl_usage(void)
 	       "the destination domain, --state one of queued, deferred, delivering, sent,\n"
 	       "failed, expired. queue delete removes only waiting (queued, deferred) recipients.\n"
 	       "dkim generate makes an RSA-2048 (default) or Ed25519 key, selector\n"
-	       "petrel-YYYYMM-ALGORITHM unless --selector, and prints the DNS TXT record.\n");
+	       "petrel-YYYYMM-ALGORITHM unless --selector, and prints the DNS TXT record.\n"
+	       "rule STAGE: connect, helo, mail, rcpt, headers, complete; ACTION: accept,\n"
+	       "reject [\"5NN X.Y.Z text\"], tempfail [\"4NN ...\"], weight N, add_header\n"
+	       "\"Name: value\", tag_subject TAG, discard, redirect ADDRESS; ATTR: client_ip,\n"
+	       "client_name, helo, sender, recipient, size, subject, header:NAME, received_ip.\n"
+	       "delivery-rule ACTION: move FOLDER, copy FOLDER, mark_read, flag, keyword KW,\n"
+	       "reject [REPLY]; FIELD: subject, from, to, body, date, size, spam_score.\n"
+	       "OP: matches, not_matches (PCRE2, caseless), contains, not_contains,\n"
+	       "starts_with, greater, less (numbers; size takes K/M/G).\n"
+	       "A white/blacklist ITEM is an IP or CIDR network, an address, a sender domain\n"
+	       "(@example.com or example.com; .example.com for its subdomains) or a /regex/.\n");
 }
 
 /* Print the failure as the one line on stderr, whatever it contains. */

@@ -151,6 +151,9 @@ static void auth_finish(struct auth_job *job, enum auth_status status)
 			.client_ip = job->client_ip,
 			.username = job->username,
 			.reason = job->failure,
+			.ban_failures = settings_get_number(w->settings, "ban_failures", 0, 0),
+			.ban_window = settings_get_number(w->settings, "ban_window", 0, 0),
+			.ban_duration = settings_get_number(w->settings, "ban_duration", 0, 0),
 		};
 
 		log_info("auth", NULL, "event=login_failed protocol=%s ip=%s user=\"%s\" reason=%s",

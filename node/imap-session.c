@@ -14,6 +14,7 @@
 #include "imap-utf7.h"
 #include "imap-quote.h"
 #include "log.h"
+#include "policy-ban.h"
 #include "sasl.h"
 #include "settings.h"
 #include "store-imap-mailbox.h"
@@ -427,11 +428,28 @@ static const struct worker_session_vfuncs imap_session_vfuncs = {
 	.drain = imap_session_drain,
 };
 
+/* Greet the client, or refuse it when its address is banned. */
+static void imap_session_greet(struct worker_session *ws, const char *banned)
+{
+	struct imap_session *s = (struct imap_session *)ws;
+	struct strbuf caps = STRBUF_INIT;
+
+	if (s->state == IMAP_STATE_LOGOUT)
+		return;
+	if (banned != NULL) {
+		imap_close(s, "Your address is banned for failed logins, try later");
+		return;
+	}
+	imap_capabilities(s, &caps);
+	imap_send(s, "* OK [CAPABILITY %s] Petrel ready", strbuf_cstr(&caps));
+	strbuf_free(&caps);
+	conn_resume(s->conn);
+}
+
 void imap_session_new(struct worker *worker, int fd, enum listener_kind kind, const char *ip)
 {
 	struct imap_session *s = xcalloc(1, sizeof(*s));
 	struct imap_parser_limits limits = { 0 };
-	struct strbuf caps = STRBUF_INIT;
 
 	worker_session_register(worker, &s->ws, kind, ip, &imap_session_vfuncs);
 	s->worker = worker;
@@ -448,8 +466,8 @@ void imap_session_new(struct worker *worker, int fd, enum listener_kind kind, co
 		 config_listener_name(kind));
 	if (kind == LISTENER_IMAPS && worker->tls != NULL)
 		conn_start_tls(s->conn, worker->tls);
-	imap_capabilities(s, &caps);
-	imap_send(s, "* OK [CAPABILITY %s] Petrel ready", strbuf_cstr(&caps));
-	strbuf_free(&caps);
 	imap_set_timeout(s);
+	/* no command before the greeting: a banned client must not log in */
+	conn_pause(s->conn);
+	policy_ban_check(worker, &s->ws, imap_session_greet);
 }

@@ -14,6 +14,9 @@
  *
  * Delivery status notifications of the outbound queue run here too
  * (outbound-bounce.c), on their own timer.
+ *
+ * The greylist clean-up (expired triplets and networks, long-ended bans)
+ * runs every greylist_cleanup_interval.
  */
 #include "maintenance.h"
 
@@ -37,6 +40,7 @@ struct maintenance {
 	struct worker *worker;
 	ev_timer autoexpunge_timer;
 	ev_timer search_timer;
+	ev_timer greylist_timer;
 	struct outbound_bounce *bounce;
 	unsigned int running;     /* jobs in flight */
 	bool freed;               /* freed while a job was in flight */
@@ -115,6 +119,31 @@ static void maintenance_search_timer(struct ev_loop *loop, ev_timer *w, int reve
 	store_search_index(m->worker->pool, MAINTENANCE_SEARCH_BATCH, maintenance_search_done, m);
 }
 
+static void maintenance_greylist_done(void *ctx, const char *error, int64_t removed)
+{
+	struct maintenance *m = ctx;
+
+	if (!maintenance_job_done(m))
+		return;
+	if (error != NULL)
+		log_warning("maintenance", NULL, "event=greylist_cleanup_failed error=\"%s\"", error);
+	else if (removed > 0)
+		log_info("maintenance", NULL, "event=greylist_cleanup removed=%lld", (long long)removed);
+	maintenance_schedule(m, &m->greylist_timer,
+			     (double)settings_get_number(m->worker->settings,
+							 "greylist_cleanup_interval", 0, 0));
+}
+
+static void maintenance_greylist_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct maintenance *m = w->data;
+
+	(void)loop;
+	(void)revents;
+	m->running++;
+	store_greylist_cleanup(m->worker->pool, maintenance_greylist_done, m);
+}
+
 struct maintenance *maintenance_new(struct worker *worker)
 {
 	struct maintenance *m = xcalloc(1, sizeof(*m));
@@ -126,6 +155,9 @@ struct maintenance *maintenance_new(struct worker *worker)
 	ev_init(&m->search_timer, maintenance_search_timer);
 	m->search_timer.data = m;
 	maintenance_schedule(m, &m->search_timer, MAINTENANCE_SEARCH_INTERVAL);
+	ev_init(&m->greylist_timer, maintenance_greylist_timer);
+	m->greylist_timer.data = m;
+	maintenance_schedule(m, &m->greylist_timer, MAINTENANCE_FIRST_DELAY);
 	m->bounce = outbound_bounce_new(worker);
 	return m;
 }
@@ -139,6 +171,7 @@ void maintenance_free(struct maintenance **mp)
 	*mp = NULL;
 	ev_timer_stop(m->worker->loop, &m->autoexpunge_timer);
 	ev_timer_stop(m->worker->loop, &m->search_timer);
+	ev_timer_stop(m->worker->loop, &m->greylist_timer);
 	outbound_bounce_free(&m->bounce);
 	if (m->running > 0)
 		m->freed = true;   /* the reply frees it */

@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "conn.h"
 #include "log.h"
+#include "policy-ban.h"
 #include "sasl.h"
 #include "settings.h"
 #include "strbuf.h"
@@ -298,6 +299,21 @@ static const struct worker_session_vfuncs pop3_session_vfuncs = {
 	.drain = pop3_session_drain,
 };
 
+/* Greet the client, or refuse it when its address is banned. */
+static void pop3_session_greet(struct worker_session *ws, const char *banned)
+{
+	struct pop3_session *s = (struct pop3_session *)ws;
+
+	if (s->state == POP3_STATE_CLOSED)
+		return;
+	if (banned != NULL) {
+		pop3_close(s, "-ERR Your address is banned for failed logins, try later");
+		return;
+	}
+	pop3_send(s, "+OK Petrel POP3 ready");
+	conn_resume(s->conn);
+}
+
 void pop3_session_new(struct worker *worker, int fd, enum listener_kind kind, const char *ip)
 {
 	struct pop3_session *s = xcalloc(1, sizeof(*s));
@@ -311,6 +327,8 @@ void pop3_session_new(struct worker *worker, int fd, enum listener_kind kind, co
 		 config_listener_name(kind));
 	if (kind == LISTENER_POP3S && worker->tls != NULL)
 		conn_start_tls(s->conn, worker->tls);
-	pop3_send(s, "+OK Petrel POP3 ready");
 	conn_set_timeout(s->conn, (double)pop3_setting(s, "pop3_session_timeout"));
+	/* no command before the greeting: a banned client must not log in */
+	conn_pause(s->conn);
+	policy_ban_check(worker, &s->ws, pop3_session_greet);
 }

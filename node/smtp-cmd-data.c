@@ -11,7 +11,6 @@
 #include "delivery.h"
 #include "dkim-sign.h"
 #include "log.h"
-#include "store-policy-folder.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -120,6 +119,8 @@ static struct store_message *smtp_body_to_message(struct smtp_session *s)
 		msg->remote_recipients[i] = xstrdup(tx->remote_rcpts[i]);
 	msg->remote_count = tx->remote_count;
 	msg->queue_lifetime = (int)smtp_setting(s, "queue_max_lifetime");
+	msg->flags = tx->policy.flags;
+	msg->keywords = strbuf_steal(&tx->policy.keywords);
 	msg->content.raw = buffer_steal(&tx->body, &msg->content.size);
 	store_content_prepare(&msg->content, (size_t)smtp_setting(s, "search_text_max_bytes"),
 			      msg->target_count > 0);
@@ -165,42 +166,22 @@ static void smtp_body_store(struct smtp_session *s)
 			session_ticket_new(&s->ws));
 }
 
-static void smtp_body_folder_found(void *ctx, const int64_t *mailbox_ids, const char *error)
+/* The local copies go into the policy's folders, then the message is
+   stored. */
+static void smtp_body_file(struct smtp_session *s)
 {
-	struct smtp_session *s = smtp_session_from_ticket(ctx);
-	struct smtp_transaction *tx;
-
-	if (s == NULL)
-		return;
-	tx = s->tx;
-	if (error != NULL)      /* the mail still arrives, in INBOX */
-		log_warning("smtp", s->ws.id_str, "event=folder_lookup_failed queue_id=%s "
-			    "folder=\"%s\" error=\"%s\"", tx->queue_id, tx->policy.folder, error);
-	for (unsigned int i = 0; error == NULL && i < tx->target_count; i++) {
-		if (mailbox_ids[i] != 0)
-			tx->mailbox_ids[i] = mailbox_ids[i];
-	}
-	smtp_body_store(s);
+	smtp_filing_run(s, smtp_body_store);
 }
 
-/* Deliver local copies to the policy's folder, if any, then store. */
-static void smtp_body_file(struct smtp_session *s)
+/* A refused message; LMTP answers for each recipient (RFC 2033). */
+static void smtp_body_refused(struct smtp_session *s, const char *reply)
 {
 	struct smtp_transaction *tx = s->tx;
 
-	if (tx->policy.folder != NULL && tx->target_count > 0)
-		store_policy_folder_find(s->worker->pool, tx->account_ids, tx->target_count,
-					 tx->policy.folder, smtp_body_folder_found,
-					 session_ticket_new(&s->ws));
-	else
-		smtp_body_store(s);
-}
-
-static void smtp_body_refused(struct smtp_session *s, const char *reply)
-{
 	log_info("smtp", s->ws.id_str, "event=rejected queue_id=%s reason=policy reply=\"%s\"",
-		 s->tx->queue_id, reply);
-	smtp_reply(s, "%s", reply);
+		 tx->queue_id, reply);
+	for (unsigned int i = 0; i < (s->lmtp ? tx->rcpt_count : 1); i++)
+		smtp_reply(s, "%s", reply);
 	smtp_transaction_reset(s);
 }
 
@@ -229,6 +210,7 @@ static void smtp_body_checked(struct smtp_session *s, enum smtp_verdict verdict,
 	else
 		smtp_body_file(s);
 }
+
 
 static void smtp_body_headers_checked(struct smtp_session *s, enum smtp_verdict verdict,
 				      const char *reply)

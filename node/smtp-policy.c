@@ -29,11 +29,19 @@
    it), milters, and the message checks that need the whole body. */
 static const struct smtp_check *const smtp_policy_checks[] = {
 	/* bans and lists */
+	&smtp_check_bans, &smtp_check_lists,
 	/* DNSBL */
+	&smtp_check_dnsbl,
 	/* SPF, DKIM, DMARC */
+	&smtp_check_auth,
 	/* SMTP rules */
+	&smtp_check_rules,
 	/* greylisting */
+	&smtp_check_greylist,
 	/* milters */
+	&smtp_check_milter,
+	/* delivery-time rules: every delivery, LMTP too */
+	&smtp_check_delivery_rules,
 	NULL
 };
 
@@ -89,7 +97,9 @@ static bool smtp_policy_applies(struct smtp_session *s, const struct smtp_check 
 {
 	if ((check->stages & SMTP_STAGE_BIT(stage)) == 0)
 		return false;
-	if (s->policy.accepted)
+	if (check->delivery)
+		return true;
+	if (s->lmtp || s->policy.accepted)
 		return false;
 	if (smtp_policy_stage_has_tx(stage) && s->tx != NULL && s->tx->policy.accepted)
 		return false;
@@ -232,13 +242,8 @@ void smtp_check_done(struct smtp_check_run *run, enum smtp_verdict verdict, cons
 void smtp_policy_run(struct smtp_session *s, enum smtp_stage stage,
 		     smtp_policy_callback_t *callback)
 {
-	struct smtp_check_run *run;
+	struct smtp_check_run *run = xcalloc(1, sizeof(*run));
 
-	if (s->lmtp) {
-		callback(s, SMTP_VERDICT_CONTINUE, NULL);
-		return;
-	}
-	run = xcalloc(1, sizeof(*run));
 	run->stage = stage;
 	run->callback = callback;
 	smtp_wait_begin(s);
@@ -265,6 +270,10 @@ void smtp_policy_tx_free(struct smtp_policy_tx *p)
 	strbuf_free(&p->headers);
 	free(p->subject_tag);
 	free(p->folder);
+	for (unsigned int i = 0; i < p->copy_count; i++)
+		free(p->copies[i]);
+	free(p->copies);
+	strbuf_free(&p->keywords);
 	for (unsigned int i = 0; i < p->redirect_count; i++)
 		free(p->redirects[i]);
 	free(p->redirects);
@@ -319,12 +328,33 @@ void smtp_policy_tag_subject(struct smtp_session *s, const char *tag)
 	s->tx->policy.subject_tag = xstrdup(tag);
 }
 
+void smtp_policy_mark(struct smtp_session *s, unsigned int flags, const char *keyword)
+{
+	if (s->tx == NULL)
+		return;
+	s->tx->policy.flags |= flags;
+	if (keyword != NULL)
+		strbuf_printf(&s->tx->policy.keywords, "%s%s",
+			      s->tx->policy.keywords.len > 0 ? " " : "", keyword);
+}
+
 void smtp_policy_file_into(struct smtp_session *s, const char *folder)
 {
 	if (s->tx == NULL)
 		return;
 	free(s->tx->policy.folder);
 	s->tx->policy.folder = xstrdup(folder);
+}
+
+void smtp_policy_copy_into(struct smtp_session *s, const char *folder)
+{
+	struct smtp_policy_tx *p;
+
+	if (s->tx == NULL)
+		return;
+	p = &s->tx->policy;
+	p->copies = xrealloc(p->copies, (p->copy_count + 1) * sizeof(char *));
+	p->copies[p->copy_count++] = xstrdup(folder);
 }
 
 void smtp_policy_redirect(struct smtp_session *s, const char *address)

@@ -27,7 +27,8 @@
  *
  * Checks do not run for LMTP (the MTA in front did its own) and, unless
  * the check says so, not for clients that may relay (authenticated or in
- * trusted_networks). The checks read the session (smtp-session-private.h:
+ * trusted_networks). Delivery checks (the global delivery rules) are the
+ * exception: they run for every message stored, whoever sent it. The checks read the session (smtp-session-private.h:
  * s->ws.ip, s->helo, s->tx->mail_from, s->tx->body ...) only while they
  * hold it: after an asynchronous step a check calls smtp_check_session()
  * again, which returns NULL once the session is gone — then it only calls
@@ -67,6 +68,8 @@ struct smtp_check {
 	const char *name;          /* in logs, the rule trace and the block log */
 	unsigned int stages;       /* SMTP_STAGE_BIT()s it runs at */
 	bool for_relay_clients;    /* run for authenticated/trusted clients too */
+	bool delivery;             /* run for every message: LMTP, relay clients,
+				      after an ACCEPT */
 	/* Start the check at stage smtp_check_stage(run); it must end with
 	   exactly one smtp_check_done(run, ...), now or later. */
 	void (*start)(struct smtp_session *s, struct smtp_check_run *run);
@@ -83,6 +86,10 @@ struct smtp_policy_tx {
 	struct strbuf headers;     /* fields to add: "Name: value\r\n"... */
 	char *subject_tag;         /* put in front of the Subject: text */
 	char *folder;              /* local copies go here instead of INBOX */
+	char **copies;             /* ... and get another copy in these folders */
+	unsigned int copy_count;
+	unsigned int flags;        /* delivery rules: flag bits of the local copies */
+	struct strbuf keywords;    /* ... and their keywords, blank-separated */
 	char **redirects;          /* recipients replacing the envelope's */
 	unsigned int redirect_count;
 };
@@ -120,6 +127,10 @@ void smtp_policy_add_header(struct smtp_session *s, const char *name, const char
 void smtp_policy_add_weight(struct smtp_session *s, long long weight);
 void smtp_policy_tag_subject(struct smtp_session *s, const char *tag);
 void smtp_policy_file_into(struct smtp_session *s, const char *folder);
+void smtp_policy_copy_into(struct smtp_session *s, const char *folder);
+/* Delivery rules: flag bits (messages.flags) and a keyword (NULL: none)
+   for the local copies. */
+void smtp_policy_mark(struct smtp_session *s, unsigned int flags, const char *keyword);
 void smtp_policy_redirect(struct smtp_session *s, const char *address);
 /* Log a trace line when the session traces (smtp_rule_trace). */
 void smtp_policy_trace(struct smtp_session *s, const char *fmt, ...)

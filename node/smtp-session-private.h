@@ -133,6 +133,12 @@ void smtp_rcpt_add_remote(struct smtp_transaction *tx, const char *address);
    session is waiting; done is not called if it ends first. */
 void smtp_redirect_resolve(struct smtp_session *s, void (*done)(struct smtp_session *s));
 
+/* File the local copies as the policy says (tx->policy.folder instead of
+   INBOX, another copy in each of tx->policy.copies), then done(s); a
+   folder an account lacks leaves its copy where it was. The session is
+   waiting; done is not called if it ends first. */
+void smtp_filing_run(struct smtp_session *s, void (*done)(struct smtp_session *s));
+
 /* Give a submitted message (tx->body complete) the Message-ID and Date
    fields it lacks (smtp-submit.c). */
 void smtp_submit_add_missing_headers(struct smtp_session *s);

@@ -20,11 +20,13 @@
 #include "outbound-runner.h"
 #include "pg-listen.h"
 #include "pg-pool.h"
+#include "policy-rules-cache.h"
 #include "pop3-session.h"
 #include "rcpt-cache.h"
 #include "settings.h"
 #include "smtp-session.h"
 #include "store-nodes.h"
+#include "store-rules.h"
 #include "store-settings.h"
 #include "tls.h"
 #include "xalloc.h"
@@ -211,6 +213,11 @@ static void worker_settings_loaded(void *ctx, const char *error)
 	/* lookups depend on settings (recipient_delimiter, alias_max_depth) */
 	rcpt_cache_clear(w->rcpt_cache);
 	log_debug("worker", NULL, "event=settings_loaded");
+	if (!w->accepting) {
+		/* sessions start only once the settings (policy among them) are known */
+		w->accepting = true;
+		worker_accept_pause_cb(w->loop, &w->accept_pause, 0);
+	}
 	if (w->outbound != NULL)
 		outbound_runner_settings_loaded(w->outbound);
 }
@@ -219,6 +226,7 @@ static void worker_notify(void *ctx, const char *channel, const char *payload)
 {
 	struct worker *w = ctx;
 
+	policy_rules_cache_notify(w->rules, channel);
 	/* channel NULL: (re)connected — changes may have been missed */
 	if (channel == NULL || strcmp(channel, RCPT_CACHE_CHANNEL) == 0) {
 		rcpt_cache_clear(w->rcpt_cache);
@@ -350,7 +358,7 @@ static void worker_init(struct worker *w, const struct listeners *listeners)
 {
 	static const char *const channels[] = {
 		STORE_SETTINGS_CHANNEL, RCPT_CACHE_CHANNEL, MAILBOX_WATCH_CHANNEL,
-		OUTBOUND_RUNNER_CHANNEL, NULL
+		OUTBOUND_RUNNER_CHANNEL, STORE_RULES_CHANNEL, STORE_POLICY_LISTS_CHANNEL, NULL
 	};
 	const char *error;
 
@@ -365,6 +373,7 @@ static void worker_init(struct worker *w, const struct listeners *listeners)
 	w->delivery = delivery_new(w->pool, w->settings);
 	w->auth = auth_new(w);
 	w->dkim = dkim_signer_new(w);
+	w->rules = policy_rules_cache_new(w->pool);
 	w->dns = dns_resolver_new(w->loop, w->config->dns_servers, WORKER_DNS_TIMEOUT,
 				  WORKER_DNS_TRIES, &error);
 	if (w->dns == NULL)
@@ -375,8 +384,6 @@ static void worker_init(struct worker *w, const struct listeners *listeners)
 		w->listen_fd[kind] = listeners_fd(listeners, w->index, kind);
 		ev_io_init(&w->accept_io[kind], worker_accept_cb, w->listen_fd[kind], EV_READ);
 		w->accept_io[kind].data = w;
-		if (w->listen_fd[kind] >= 0)
-			ev_io_start(w->loop, &w->accept_io[kind]);
 	}
 	ev_init(&w->accept_pause, worker_accept_pause_cb);
 	ev_init(&w->drain_timer, worker_drain_timeout_cb);
@@ -403,6 +410,7 @@ static void worker_deinit(struct worker *w)
 	auth_free(&w->auth);
 	pg_listener_free(&w->listener);
 	dkim_signer_free(&w->dkim);
+	policy_rules_cache_free(&w->rules);
 	pg_pool_free(&w->pool);
 	/* after the pool: its failing requests still reach the runner */
 	outbound_runner_free(&w->outbound);

@@ -54,6 +54,7 @@ struct worker {
 	struct dns_resolver *dns;           /* outbound MX lookups */
 	struct outbound_runner *outbound;   /* outbound queue deliveries */
 	struct dkim_signer *dkim;           /* signs submitted mail */
+	struct policy_rules_cache *rules;   /* compiled SMTP/delivery rules */
 	SSL_CTX *tls;             /* NULL when [tls] is not configured */
 	struct idmap *sessions;
 	uint64_t next_session_id;
@@ -64,6 +65,7 @@ struct worker {
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer drain_timer, heartbeat;
 	bool draining;
+	bool accepting;              /* listeners on: the first settings are loaded */
 };
 
 /* Run worker number index until it drains; returns the exit status. */

@@ -72,18 +72,22 @@ void store_auth_lookup(struct pg_pool *pool, const char *const *addresses, unsig
 
 static void store_auth_failure_reply(void *ctx, const struct pg_reply *reply)
 {
+	char *ip = ctx;
 	const char *error = store_reply_error(reply);
 
 	if (error != NULL)
 		log_warning("auth", NULL, "event=failure_record_failed error=\"%s\"", error);
+	else if (store_get_bool(reply->results[0], 0, 0))
+		log_info("auth", NULL, "event=banned ip=%s", ip);
+	free(ip);
 }
 
 void store_auth_record_failure(struct pg_pool *pool, const struct store_auth_failure *f)
 {
-	struct pg_request *req = pg_request_new(store_auth_failure_reply, NULL);
+	struct pg_request *req = pg_request_new(store_auth_failure_reply, xstrdup(f->client_ip));
 
-	pg_request_add(req, "INSERT INTO auth_failures (node_id, protocol, client_ip, username, "
-		       "reason) VALUES ($1, $2, $3::inet, $4, $5)");
+	pg_request_add(req, "SELECT petrel_auth_failure($1, $2, $3::inet, $4, $5, $6::int, "
+		       "$7::int, $8::int)");
 	pg_request_param_text(req, f->node_id);
 	pg_request_param_text(req, f->protocol);
 	if (f->client_ip[0] != '\0')
@@ -92,5 +96,8 @@ void store_auth_record_failure(struct pg_pool *pool, const struct store_auth_fai
 		pg_request_param_null(req);
 	pg_request_param_text(req, f->username);
 	pg_request_param_text(req, f->reason);
+	pg_request_param_textf(req, "%lld", f->ban_failures);
+	pg_request_param_textf(req, "%lld", f->ban_window);
+	pg_request_param_textf(req, "%lld", f->ban_duration);
 	pg_pool_submit(pool, req);
 }

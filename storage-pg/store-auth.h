@@ -36,9 +36,14 @@ struct store_auth_failure {
 	const char *client_ip;      /* "" when unknown */
 	const char *username;
 	const char *reason;         /* "password", "unknown-user", "blocked", "master" */
+	/* the ban settings: ban_failures failures within ban_window seconds
+	   ban the client address for ban_duration seconds (0 failures: never) */
+	long long ban_failures, ban_window, ban_duration;
 };
 
-/* Record a failed login; fire and forget (an error is only logged). */
+/* Record a failed login and, in the same transaction, ban the client
+   address when it reached the limit (petrel_auth_failure(), schema/012);
+   fire and forget (an error is only logged, a new ban too). */
 void store_auth_record_failure(struct pg_pool *pool, const struct store_auth_failure *failure);
 
 #endif

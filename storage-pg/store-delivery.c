@@ -23,6 +23,7 @@ void store_message_free(struct store_message **msgp)
 	*msgp = NULL;
 	free(msg->helo);
 	free(msg->mail_from);
+	free(msg->keywords);
 	for (unsigned int i = 0; i < msg->recipient_count; i++)
 		free(msg->recipients[i]);
 	free(msg->recipients);
@@ -137,6 +138,17 @@ static void store_delivery_params(struct pg_request *req, const struct store_mes
 	store_content_params(req, &msg->content);
 }
 
+/* The content's SHA-256 as a bytea array element ("\\x..."), allocated. */
+static char *store_delivery_sha_param(const struct store_message *msg)
+{
+	char *sha = xmalloc(2 + 2 * sizeof(msg->content.sha256) + 1);
+
+	strcpy(sha, "\\x");
+	for (unsigned int b = 0; b < sizeof(msg->content.sha256); b++)
+		snprintf(sha + 2 + 2 * b, 3, "%02x", msg->content.sha256[b]);
+	return sha;
+}
+
 /* petrel_queue_add() for the messages with remote recipients and the
    given queue lifetime (one statement per distinct lifetime, in practice
    one). The contents are stored by petrel_deliver_batch before it. */
@@ -157,10 +169,7 @@ static void store_delivery_queue(struct pg_request *req, struct store_message *c
 			continue;
 		qids[n] = msg->queue_id;
 		senders[n] = msg->mail_from;
-		sha[n] = xmalloc(2 + 64 + 1);
-		strcpy(sha[n], "\\x");
-		for (unsigned int b = 0; b < sizeof(msg->content.sha256); b++)
-			snprintf(sha[n] + 2 + 2 * b, 3, "%02x", msg->content.sha256[b]);
+		sha[n] = store_delivery_sha_param(msg);
 		n++;
 		rcpts = xrealloc(rcpts, (nrcpt + msg->remote_count) * sizeof(*rcpts));
 		rcpt_msgs = xrealloc(rcpt_msgs, (nrcpt + msg->remote_count) * sizeof(*rcpt_msgs));
@@ -187,6 +196,51 @@ static void store_delivery_queue(struct pg_request *req, struct store_message *c
 	free(rcpt_msgs);
 }
 
+/* petrel_deliver_mark() for the local copies of messages that delivery
+   rules marked (flags, keywords); nothing when none did. */
+static void store_delivery_mark(struct pg_request *req, struct store_message *const *msgs,
+				unsigned int count)
+{
+	unsigned int n = 0;
+	int64_t *accounts = NULL, *mailboxes = NULL, *flags = NULL;
+	char **sha = NULL;
+	const char **keywords = NULL;
+
+	for (unsigned int i = 0; i < count; i++) {
+		const struct store_message *msg = msgs[i];
+		bool marked = msg->flags != 0 || (msg->keywords != NULL && msg->keywords[0] != '\0');
+
+		for (unsigned int t = 0; marked && t < msg->target_count; t++, n++) {
+			accounts = xrealloc(accounts, (n + 1) * sizeof(*accounts));
+			mailboxes = xrealloc(mailboxes, (n + 1) * sizeof(*mailboxes));
+			flags = xrealloc(flags, (n + 1) * sizeof(*flags));
+			sha = xrealloc(sha, (n + 1) * sizeof(*sha));
+			keywords = xrealloc(keywords, (n + 1) * sizeof(*keywords));
+			accounts[n] = msg->account_ids[t];
+			mailboxes[n] = msg->mailbox_ids[t];
+			flags[n] = msg->flags;
+			sha[n] = store_delivery_sha_param(msg);
+			keywords[n] = msg->keywords != NULL ? msg->keywords : "";
+		}
+	}
+	if (n > 0) {
+		pg_request_add(req, "SELECT petrel_deliver_mark($1::bigint[], $2::bigint[], "
+			       "$3::bytea[], $4::int[], $5::text[])");
+		pg_request_param_int64_array(req, accounts, n);
+		pg_request_param_int64_array(req, mailboxes, n);
+		pg_request_param_text_array(req, (const char *const *)sha, n);
+		pg_request_param_int64_array(req, flags, n);
+		pg_request_param_text_array(req, keywords, n);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		free(sha[i]);
+	free(sha);
+	free(accounts);
+	free(mailboxes);
+	free(flags);
+	free(keywords);
+}
+
 void store_delivery_add(struct pg_request *req, struct store_message *const *msgs,
 			unsigned int count)
 {
@@ -200,6 +254,7 @@ void store_delivery_add(struct pg_request *req, struct store_message *const *msg
 		for (unsigned int i = 0; i < n; i++)
 			store_delivery_params(req, msgs[first + i]);
 	}
+	store_delivery_mark(req, msgs, count);
 	for (unsigned int i = 0; i < count; i++) {
 		bool first_of_lifetime = msgs[i]->remote_count > 0;
 

@@ -5,7 +5,8 @@
  * messages into one pg_request with store_delivery_add(): first a lock of
  * every target mailbox of the batch (one global lock order, so concurrent
  * batches never deadlock), then set-based petrel_deliver_batch()
- * statements storing all messages, then petrel_queue_add() queueing the
+ * statements storing all messages, petrel_deliver_mark() setting the flags
+ * and keywords delivery rules gave, then petrel_queue_add() queueing the
  * remote recipients. The request is one transaction; its Sync result means
  * all are durable: local copies and queue rows commit together.
  */
@@ -33,6 +34,10 @@ struct store_message {
 	char **remote_recipients;    /* queued for remote delivery (queue-pg) */
 	unsigned int remote_count;
 	int queue_lifetime;          /* seconds, setting queue_max_lifetime */
+	/* Delivery rules' marks on every local copy: flag bits (messages.flags,
+	   e.g. 0x01 seen, 0x04 flagged) and blank-separated keywords ("" none). */
+	unsigned int flags;
+	char *keywords;
 	struct store_content content;
 };
 

@@ -12,6 +12,8 @@
 #define STORE_AUTOEXPUNGE_LOCK_KEY "8097882747934439536"
 /* ... and of search indexing: "psrchidx". */
 #define STORE_SEARCH_INDEX_LOCK_KEY "8102945925848720504"
+/* ... and of the greylist clean-up: "pgreylst". */
+#define STORE_GREYLIST_CLEANUP_LOCK_KEY "8099568235003540340"
 
 static void store_maintenance_reply(void *ctx, const struct pg_reply *reply)
 {
@@ -49,5 +51,17 @@ void store_search_index(struct pg_pool *pool, int limit, store_maintenance_callb
 		       STORE_SEARCH_INDEX_LOCK_KEY ") THEN petrel_search_index($1::int) "
 		       "ELSE -1 END");
 	pg_request_param_textf(req, "%d", limit);
+	pg_pool_submit(pool, req);
+}
+
+void store_greylist_cleanup(struct pg_pool *pool, store_maintenance_callback_t *callback,
+			    void *ctx)
+{
+	struct pg_request *req = pg_request_new(store_maintenance_reply,
+						STORE_CALL(callback, ctx));
+
+	pg_request_add(req, "SELECT CASE WHEN pg_try_advisory_xact_lock("
+		       STORE_GREYLIST_CLEANUP_LOCK_KEY ") THEN petrel_greylist_cleanup() "
+		       "ELSE -1 END");
 	pg_pool_submit(pool, req);
 }

@@ -28,4 +28,9 @@ void store_autoexpunge(struct pg_pool *pool, int default_days, int limit,
 void store_search_index(struct pg_pool *pool, int limit, store_maintenance_callback_t *callback,
 			void *ctx);
 
+/* Remove expired greylist triplets and networks and long-ended bans
+   (petrel_greylist_cleanup(), schema/012; removed: rows). */
+void store_greylist_cleanup(struct pg_pool *pool, store_maintenance_callback_t *callback,
+			    void *ctx);
+
 #endif

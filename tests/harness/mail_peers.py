@@ -52,13 +52,18 @@ class Dnsmasq:
 
       mx=[(domain, exchange, preference)]   exchange "." is a null MX
       a=[(name, ipv4)]  aaaa=[(name, ipv6)]  txt=[(name, text)]
+      ptr=[(ipv4, name)]  the reverse name of an address
+      silent=[zone]     names under zone go to a server that never answers
 
     Every other name under the local zones (default: test) is NXDOMAIN.
     dns.servers is the value for the node's [dns] servers key."""
 
-    def __init__(self, mx=(), a=(), aaaa=(), txt=(), zones=("test",), port=None):
+    def __init__(self, mx=(), a=(), aaaa=(), txt=(), zones=("test",), port=None, silent=(),
+                 ptr=()):
         self.mx, self.a, self.aaaa, self.txt = list(mx), list(a), list(aaaa), list(txt)
-        self.zones = zones
+        self.ptr = list(ptr)
+        self.zones, self.silent = zones, list(silent)
+        self._silent_udp = None
         self.port = port or h.free_port()
         self.proc = None
 
@@ -76,6 +81,14 @@ class Dnsmasq:
         args += [f"--mx-host={d},{x},{p}" for d, x, p in self.mx]
         args += [f"--host-record={n},{ip}" for n, ip in self.a + self.aaaa]
         args += [f"--txt-record={n},{t}" for n, t in self.txt]
+        args += [f"--ptr-record={'.'.join(reversed(ip.split('.')))}.in-addr.arpa,{name}"
+                 for ip, name in self.ptr]
+        if self.silent and self._silent_udp is None:
+            self._silent_udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self._silent_udp.bind(("127.0.0.1", 0))     # reads nothing, answers nothing
+        if self.silent:
+            port = self._silent_udp.getsockname()[1]
+            args += [f"--server=/{z}/127.0.0.1#{port}" for z in self.silent]
         return args
 
     def start(self):
@@ -111,12 +124,27 @@ class Dnsmasq:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(5)
         self.proc = None
+        if self._silent_udp is not None:
+            self._silent_udp.close()
+            self._silent_udp = None
 
     def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def host_ipv4():
+    """This host's first non-loopback IPv4 address (None if it has none):
+    a client address SPF does not pass without a lookup, as it does
+    loopback."""
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"],
+                         capture_output=True, text=True).stdout.split()
+    for i, word in enumerate(out):
+        if word == "inet":
+            return out[i + 1].split("/")[0]
+    return None
 
 
 def node_dns_config(dns):

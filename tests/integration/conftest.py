@@ -112,6 +112,9 @@ def pg(tmp_path_factory):
     try:
         db.ctl_config = h.write_bootstrap_config(d / "ctl.conf", db.conninfo)
         h.petrelctl(db.ctl_config, "db", "migrate")
+        # many tests fail logins from 127.0.0.1 on purpose: no brute-force
+        # bans unless a module turns them on (NODE_SETTINGS ban_failures)
+        h.petrelctl(db.ctl_config, "settings", "set", "ban_failures", "0")
         yield db
     finally:
         db.stop()

@@ -1,0 +1,40 @@
+/*
+ * policy-rules-cache.h — a worker's compiled SMTP and delivery rules.
+ *
+ * Loaded from PostgreSQL when the worker starts and again whenever the
+ * rule tables NOTIFY a change (or the LISTEN connection reconnects), so a
+ * rule edit takes effect on every node without a restart. Until the
+ * first load succeeds there are no rules. A stored rule that no longer
+ * compiles (written by hand in SQL) is skipped and logged.
+ *
+ * With the rules it keeps whether any list entries and bans exist, so
+ * the list and ban checks skip their round trip when there is nothing
+ * to find; the list and ban tables NOTIFY their changes too.
+ */
+#ifndef POLICY_RULES_CACHE_H
+#define POLICY_RULES_CACHE_H
+
+#include "delivery-rule.h"
+#include "smtp-rule.h"
+#include "store-rules.h"
+
+struct pg_pool;
+struct policy_rules_cache;
+
+struct policy_rules_cache *policy_rules_cache_new(struct pg_pool *pool);
+/* A load still in flight ends quietly (the cache goes with its reply). */
+void policy_rules_cache_free(struct policy_rules_cache **cache);
+/* A NOTIFY on channel (NULL: the LISTEN connection reconnected): reload
+   when it concerns rules. */
+void policy_rules_cache_notify(struct policy_rules_cache *cache, const char *channel);
+
+/* The rules in evaluation order; valid until control returns to the loop. */
+const struct smtp_rule *policy_rules_smtp(const struct policy_rules_cache *cache,
+					  unsigned int *count_r);
+const struct delivery_rule *policy_rules_delivery(const struct policy_rules_cache *cache,
+						  unsigned int *count_r);
+/* Whether list entries and bans exist (reloaded with the rules, and on
+   every change of the lists and bans). */
+const struct store_policy_presence *policy_rules_presence(const struct policy_rules_cache *cache);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * admin-lists.h — the white and black lists for operators (petrelctl
+ * whitelist|blacklist add|del|list): client IPs/networks and sender
+ * addresses, domains and regular expressions, Proxmox-style.
+ *
+ * Table policy_lists, schema/012_greylist_lists_bans.sql; the nodes match
+ * through petrel_policy_lookup().
+ */
+#ifndef ADMIN_LISTS_H
+#define ADMIN_LISTS_H
+
+#include "admin-db.h"
+
+struct admin_list_entry {
+	long long id;
+	const char *kind;          /* "white" or "black" */
+	const char *type;          /* "ip", "address", "domain" or "regex" */
+	const char *value;         /* network (CIDR), address, domain or regex */
+	const char *comment;
+	const char *created_at;    /* ISO 8601 UTC */
+};
+
+typedef void admin_list_cb(const struct admin_list_entry *entry, void *context);
+
+/* The item is read as written by the operator: "/regex/" is a regular
+   expression (it must compile in PostgreSQL), an IPv4/IPv6 address or a
+   CIDR network is an ip entry, "user@domain" an address, "@domain" or
+   "domain" a sender domain and ".domain" its subdomains. Adding what is
+   already there fails with "ITEM is already on the KIND list". cb gets
+   the stored entry (pointers valid during the callback only). */
+int admin_list_add(struct admin_db *db, const char *kind, const char *item,
+		   const char *comment, admin_list_cb *cb, void *context, const char **error_r);
+/* -1 with "ITEM is not on the KIND list" when absent. */
+int admin_list_del(struct admin_db *db, const char *kind, const char *item,
+		   const char **error_r);
+/* Every entry of the list (kind "white" or "black"), oldest first. */
+int admin_list_list(struct admin_db *db, const char *kind, admin_list_cb *cb, void *context,
+		    const char **error_r);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * admin-rules.c — storing, deleting and listing SMTP and delivery rules
+ * (see admin-rules.h).
+ */
+#include "admin-rules.h"
+
+#include "admin-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The statements of one kind of rule; both list queries return the same
+   columns (a delivery rule has no stage and weight 0). */
+struct admin_rule_sql {
+	const char *insert, *insert_cond, *del, *list;
+};
+
+#define ADMIN_RULE_LIST(table, cond_table, attr, stage, weight) \
+	"SELECT r.id, r.name, r.priority, " stage ", r.enabled, r.action, r.action_arg, " \
+	weight ", r.comment," \
+	" coalesce(string_agg(c." attr " || ' ' || c.operator || ' ' || c.value, '; '" \
+	"  ORDER BY c.position), '')," \
+	" coalesce(json_agg(json_build_object('attribute', c." attr ", 'operator', c.operator," \
+	"  'value', c.value) ORDER BY c.position) FILTER (WHERE c.rule_id IS NOT NULL), '[]')" \
+	" FROM " table " r LEFT JOIN " cond_table " c ON c.rule_id = r.id" \
+	" WHERE $1::text IS NULL OR r.name = $1 OR r.id::text = $1" \
+	" GROUP BY r.id ORDER BY r.priority, r.id"
+
+static const struct admin_rule_sql admin_rule_sql[] = {
+	[ADMIN_RULE_SMTP] = {
+		"INSERT INTO smtp_rules (name, priority, enabled, action, action_arg, comment,"
+		" stage, weight) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+		" ON CONFLICT (name) DO NOTHING RETURNING id",
+		"INSERT INTO smtp_rule_conditions (rule_id, position, attribute, operator, value)"
+		" VALUES ($1, $2, $3, $4, $5)",
+		"DELETE FROM smtp_rules WHERE name = $1 OR id::text = $1",
+		ADMIN_RULE_LIST("smtp_rules", "smtp_rule_conditions", "attribute", "r.stage",
+				"r.weight"),
+	},
+	[ADMIN_RULE_DELIVERY] = {
+		"INSERT INTO delivery_rules (name, priority, enabled, action, action_arg, comment)"
+		" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING id",
+		"INSERT INTO delivery_rule_conditions (rule_id, position, field, operator, value)"
+		" VALUES ($1, $2, $3, $4, $5)",
+		"DELETE FROM delivery_rules WHERE name = $1 OR id::text = $1",
+		ADMIN_RULE_LIST("delivery_rules", "delivery_rule_conditions", "field", "NULL",
+				"0"),
+	},
+};
+
+static int admin_rule_insert_conds(struct admin_db *db, const struct admin_rule_sql *sql,
+				   int64_t id, const struct admin_rule *rule,
+				   const char **error_r)
+{
+	char id_text[24], position[24];
+
+	for (unsigned int i = 0; i < rule->cond_count; i++) {
+		const char *params[5] = {
+			admin_int_param(id_text, id), admin_int_param(position, i),
+			rule->conds[i].attribute, rule->conds[i].op, rule->conds[i].value,
+		};
+
+		if (admin_command(db, sql->insert_cond, 5, params, error_r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int admin_rule_add(struct admin_db *db, enum admin_rule_kind kind, const struct admin_rule *rule,
+		   int64_t *id_r, const char **error_r)
+{
+	const struct admin_rule_sql *sql = &admin_rule_sql[kind];
+	char priority[24], weight[24];
+	const char *params[8] = {
+		rule->name, admin_int_param(priority, rule->priority),
+		rule->enabled ? "true" : "false", rule->action, rule->action_arg,
+		rule->comment, rule->stage, admin_int_param(weight, rule->weight),
+	};
+	PGresult *res;
+	int ret = -1;
+
+	if (admin_begin(db, error_r) < 0)
+		return -1;
+	res = admin_query(db, sql->insert, kind == ADMIN_RULE_SMTP ? 8 : 6, params, error_r);
+	if (res != NULL && PQntuples(res) == 0) {
+		*error_r = admin_error(db, "rule %s already exists", rule->name);
+	} else if (res != NULL) {
+		*id_r = admin_result_int(res, 0, 0);
+		ret = admin_rule_insert_conds(db, sql, *id_r, rule, error_r);
+	}
+	if (res != NULL)
+		PQclear(res);
+	return admin_end(db, ret, error_r);
+}
+
+int admin_rule_del(struct admin_db *db, enum admin_rule_kind kind, const char *name,
+		   const char **error_r)
+{
+	int ret = admin_command(db, admin_rule_sql[kind].del, 1, &name, error_r);
+
+	if (ret == 0)
+		*error_r = admin_error(db, "no such rule %s", name);
+	return ret > 0 ? 0 : -1;
+}
+
+int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *name,
+		    admin_rule_cb *cb, void *context, const char **error_r)
+{
+	PGresult *res = admin_query(db, admin_rule_sql[kind].list, 1, &name, error_r);
+
+	if (res == NULL)
+		return -1;
+	if (name != NULL && PQntuples(res) == 0) {
+		PQclear(res);
+		*error_r = admin_error(db, "no such rule %s", name);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct admin_rule rule = {
+			.id = admin_result_int(res, i, 0),
+			.name = PQgetvalue(res, i, 1),
+			.priority = (int)admin_result_int(res, i, 2),
+			.stage = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3),
+			.enabled = admin_result_bool(res, i, 4),
+			.action = PQgetvalue(res, i, 5),
+			.action_arg = PQgetvalue(res, i, 6),
+			.weight = admin_result_int(res, i, 7),
+			.comment = PQgetvalue(res, i, 8),
+			.conditions_text = PQgetvalue(res, i, 9),
+			.conditions_json = PQgetvalue(res, i, 10),
+		};
+
+		cb(&rule, context);
+	}
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * admin-rules.h — staged SMTP rules and delivery-time global rules
+ * (schema/013_rules.sql) for petrelctl.
+ *
+ * These operations only store and list rows: the caller validates a rule
+ * (lib-policy's smtp-rule.h / delivery-rule.h, which compile its regexes)
+ * before adding it. The tables' triggers tell every node to reload.
+ */
+#ifndef ADMIN_RULES_H
+#define ADMIN_RULES_H
+
+#include "admin-db.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum admin_rule_kind {
+	ADMIN_RULE_SMTP,       /* smtp_rules */
+	ADMIN_RULE_DELIVERY,   /* delivery_rules: no stage, no weight */
+};
+
+struct admin_rule_cond {
+	const char *attribute;   /* an SMTP attribute or a delivery field */
+	const char *op;
+	const char *value;
+};
+
+struct admin_rule {
+	int64_t id;
+	const char *name;
+	int priority;
+	const char *stage;         /* SMTP rules only */
+	bool enabled;
+	const char *action;
+	const char *action_arg;
+	long long weight;          /* SMTP rules only */
+	const char *comment;
+	/* admin_rule_add() reads these ... */
+	const struct admin_rule_cond *conds;
+	unsigned int cond_count;
+	/* ... admin_rule_list() fills these instead: "attr op value; ..." and
+	   a JSON array of {"attribute", "operator", "value"}. */
+	const char *conditions_text;
+	const char *conditions_json;
+};
+
+typedef void admin_rule_cb(const struct admin_rule *rule, void *context);
+
+/* Insert the rule and its conditions in one transaction; *id_r is its id.
+   "rule NAME already exists" when the name is taken. */
+int admin_rule_add(struct admin_db *db, enum admin_rule_kind kind, const struct admin_rule *rule,
+		   int64_t *id_r, const char **error_r);
+/* Delete a rule by name (or by id when the text is a number); "no such
+   rule NAME". */
+int admin_rule_del(struct admin_db *db, enum admin_rule_kind kind, const char *name,
+		   const char **error_r);
+/* Every rule in evaluation order, or only the one called name (name or
+   id; "no such rule NAME" when none). */
+int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *name,
+		    admin_rule_cb *cb, void *context, const char **error_r);
+
+#endif
