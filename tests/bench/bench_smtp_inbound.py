@@ -78,19 +78,20 @@ def start_petrel(tmp):
     return pg, node
 
 
-def throughput(pg, node, messages, sessions, size, persistent):
+def throughput(pg, node, messages, sessions, size, persistent, host="127.0.0.1",
+               sender="sender@remote.test"):
     port = node.port("smtp")
     source = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
-    cmd = [source, "-s", str(sessions), "-l", str(size), "-f", "sender@remote.test",
+    cmd = [source, "-s", str(sessions), "-l", str(size), "-f", sender,
            "-t", "bench@example.test"] + (["-d"] if persistent else [])
     # warm-up: connections, caches, plans
-    subprocess.run(cmd + ["-m", "500", f"127.0.0.1:{port}"], check=True)
+    subprocess.run(cmd + ["-m", "500", f"{host}:{port}"], check=True)
     before = pg.value("SELECT count(*) FROM inbound_messages")
     pids_node = [node.pid] + node.worker_pids()
     pids_pg = postgres_pids(pg)
     cpu_node0, cpu_pg0 = cpu_seconds(pids_node), cpu_seconds(pids_pg)
     start = time.monotonic()
-    subprocess.run(cmd + ["-m", str(messages), f"127.0.0.1:{port}"], check=True)
+    subprocess.run(cmd + ["-m", str(messages), f"{host}:{port}"], check=True)
     elapsed = time.monotonic() - start
     cpu_node = cpu_seconds(pids_node) - cpu_node0
     cpu_pg = cpu_seconds(pids_pg) - cpu_pg0
