@@ -274,7 +274,8 @@ static void auth_dkim_done(void *ctx, const struct policy_dkim_sig *sigs, unsign
 		return;
 	}
 	st->sig_count = count;
-	memcpy(st->sigs, sigs, count * sizeof(sigs[0]));
+	if (count > 0)          /* sigs may be NULL for an unsigned message */
+		memcpy(st->sigs, sigs, count * sizeof(sigs[0]));
 	for (unsigned int i = 0; i < count; i++)
 		log_info("smtp", s->ws.id_str, "event=dkim d=%s s=%s result=%s reason=\"%s\"",
 			 sigs[i].domain, sigs[i].selector, sigs[i].result, sigs[i].reason);
