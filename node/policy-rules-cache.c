@@ -21,7 +21,9 @@ struct policy_rules_cache {
 	unsigned int smtp_count;
 	struct delivery_rule *delivery;
 	unsigned int delivery_count;
-	struct store_policy_presence presence;
+	struct store_policy_presence presence;   /* rows: not kept (see lists) */
+	struct policy_list_entry *lists;
+	unsigned int list_count;
 	bool loading, stale;
 	bool freed;              /* freed while a load was in flight */
 };
@@ -34,6 +36,11 @@ static void policy_rules_clear(struct policy_rules_cache *cache)
 		smtp_rule_deinit(&cache->smtp[i]);
 	for (unsigned int i = 0; i < cache->delivery_count; i++)
 		delivery_rule_deinit(&cache->delivery[i]);
+	for (unsigned int i = 0; i < cache->list_count; i++)
+		free((char *)cache->lists[i].value);
+	free(cache->lists);
+	cache->lists = NULL;
+	cache->list_count = 0;
 	free(cache->smtp);
 	free(cache->delivery);
 	cache->smtp = NULL;
@@ -102,6 +109,25 @@ static bool policy_rules_build_delivery(const struct store_rule *row,
 	return true;
 }
 
+/* Keep the list entries other than regexes, for matching in memory. */
+static void policy_rules_keep_lists(struct policy_rules_cache *cache,
+				    const struct store_policy_presence *presence)
+{
+	cache->presence.rows = NULL;
+	cache->presence.row_count = 0;
+	cache->lists = xcalloc(presence->row_count + 1, sizeof(*cache->lists));
+	for (unsigned int i = 0; i < presence->row_count; i++) {
+		int type = policy_list_type_parse(presence->rows[i].type);
+
+		if (type < 0)
+			continue;
+		cache->lists[cache->list_count++] = (struct policy_list_entry){
+			.white = presence->rows[i].white, .type = type,
+			.value = xstrdup(presence->rows[i].value),
+		};
+	}
+}
+
 static void policy_rules_loaded(void *ctx, const char *error,
 				const struct store_rule *smtp, unsigned int smtp_count,
 				const struct store_rule *delivery, unsigned int delivery_count,
@@ -120,6 +146,7 @@ static void policy_rules_loaded(void *ctx, const char *error,
 	} else {
 		policy_rules_clear(cache);
 		cache->presence = *presence;
+		policy_rules_keep_lists(cache, presence);
 		cache->smtp = xcalloc(smtp_count + 1, sizeof(*cache->smtp));
 		cache->delivery = xcalloc(delivery_count + 1, sizeof(*cache->delivery));
 		for (unsigned int i = 0; i < smtp_count; i++) {
@@ -155,7 +182,9 @@ struct policy_rules_cache *policy_rules_cache_new(struct pg_pool *pool)
 
 	cache->pool = pool;
 	/* until the first load: look everything up */
-	cache->presence = (struct store_policy_presence){ true, true, true };
+	cache->presence = (struct store_policy_presence){
+		.ip_lists = true, .sender_lists = true, .regex_lists = true, .bans = true,
+	};
 	policy_rules_cache_load(cache);
 	return cache;
 }
@@ -198,4 +227,11 @@ const struct delivery_rule *policy_rules_delivery(const struct policy_rules_cach
 const struct store_policy_presence *policy_rules_presence(const struct policy_rules_cache *cache)
 {
 	return &cache->presence;
+}
+
+const struct policy_list_entry *policy_rules_lists(const struct policy_rules_cache *cache,
+						   unsigned int *count_r)
+{
+	*count_r = cache->list_count;
+	return cache->lists;
 }

@@ -9,12 +9,15 @@
  *
  * With the rules it keeps whether any list entries and bans exist, so
  * the list and ban checks skip their round trip when there is nothing
- * to find; the list and ban tables NOTIFY their changes too.
+ * to find, and the list entries other than regexes, so lists without
+ * regexes are matched in memory; the list and ban tables NOTIFY their
+ * changes too.
  */
 #ifndef POLICY_RULES_CACHE_H
 #define POLICY_RULES_CACHE_H
 
 #include "delivery-rule.h"
+#include "policy-list.h"
 #include "smtp-rule.h"
 #include "store-rules.h"
 
@@ -36,5 +39,9 @@ const struct delivery_rule *policy_rules_delivery(const struct policy_rules_cach
 /* Whether list entries and bans exist (reloaded with the rules, and on
    every change of the lists and bans). */
 const struct store_policy_presence *policy_rules_presence(const struct policy_rules_cache *cache);
+/* The white/black list entries other than regexes, in precedence order
+   (matched in memory while no regex entry exists). */
+const struct policy_list_entry *policy_rules_lists(const struct policy_rules_cache *cache,
+						   unsigned int *count_r);
 
 #endif

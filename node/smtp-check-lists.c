@@ -11,7 +11,9 @@
  *
  * A failed lookup lets the client through (logged): the lists and bans
  * only keep unwanted clients out, they never protect stored data. When
- * no list entry (of the kind tested) or ban exists, no lookup is made.
+ * no list entry (of the kind tested) or ban exists, no lookup is made;
+ * while no regex entry exists, the lists are matched in the worker's
+ * copy (node/policy-rules-cache.c), without a round trip.
  */
 #include "smtp-checks.h"
 
@@ -71,37 +73,56 @@ static void smtp_check_lists_refuse(struct smtp_session *s, struct smtp_check_ru
 	smtp_check_done(run, SMTP_VERDICT_REJECT, reply, why);
 }
 
+/* The verdict of the deciding entry (white: accept, black: refuse). */
+static void smtp_check_lists_decide(struct smtp_session *s, struct smtp_check_run *run,
+				    bool white, const char *type, const char *value)
+{
+	char why[640];
+
+	snprintf(why, sizeof(why), "%slist %s %s", white ? "white" : "black", type, value);
+	if (white)
+		smtp_check_done(run, SMTP_VERDICT_ACCEPT, NULL, why);
+	else
+		smtp_check_lists_refuse(s, run, why);
+}
+
 static void smtp_check_lists_reply(void *ctx, const char *error,
 				   const struct store_policy_match *match)
 {
 	struct smtp_check_run *run = ctx;
 	struct smtp_session *s = smtp_check_session(run);
-	char why[640];
 
 	if (s != NULL && error != NULL)
 		log_warning("smtp", s->ws.id_str, "event=list_check_failed error=\"%s\"", error);
-	if (s == NULL || match == NULL) {
+	if (s == NULL || match == NULL)
 		smtp_check_done(run, SMTP_VERDICT_CONTINUE, NULL, NULL);
-		return;
-	}
-	snprintf(why, sizeof(why), "%slist %s %s", match->kind, match->type, match->value);
-	if (match->kind[0] == 'w')
-		smtp_check_done(run, SMTP_VERDICT_ACCEPT, NULL, why);
 	else
-		smtp_check_lists_refuse(s, run, why);
+		smtp_check_lists_decide(s, run, match->kind[0] == 'w', match->type, match->value);
 }
 
 static void smtp_check_lists_start(struct smtp_session *s, struct smtp_check_run *run)
 {
 	bool connect = smtp_check_stage(run) == SMTP_STAGE_CONNECT;
 	const struct store_policy_presence *present = policy_rules_presence(s->worker->rules);
+	const char *ip = connect ? s->ws.ip : NULL, *sender = connect ? NULL : s->tx->mail_from;
+	const struct policy_list_entry *entries, *match;
+	unsigned int count;
 
 	if (connect ? s->ws.ip[0] == '\0' || !present->ip_lists : !present->sender_lists) {
 		smtp_check_done(run, SMTP_VERDICT_CONTINUE, NULL, NULL);
 		return;
 	}
-	store_policy_lists_lookup(s->worker->pool, connect ? s->ws.ip : NULL,
-				  connect ? NULL : s->tx->mail_from, smtp_check_lists_reply, run);
+	if (present->regex_lists) {     /* PostgreSQL's regex dialect: ask it */
+		store_policy_lists_lookup(s->worker->pool, ip, sender, smtp_check_lists_reply, run);
+		return;
+	}
+	entries = policy_rules_lists(s->worker->rules, &count);
+	match = policy_list_match(entries, count, ip, sender);
+	if (match == NULL)
+		smtp_check_done(run, SMTP_VERDICT_CONTINUE, NULL, NULL);
+	else
+		smtp_check_lists_decide(s, run, match->white, policy_list_type_name(match->type),
+					match->value);
 }
 
 const struct smtp_check smtp_check_lists = {

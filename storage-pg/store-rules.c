@@ -64,17 +64,32 @@ static void store_rules_reply(void *ctx, const struct pg_reply *reply)
 	store_rules_callback_t *callback = (store_rules_callback_t *)call->callback;
 	const char *error = store_reply_error(reply);
 	struct store_rules_set smtp = { 0 }, delivery = { 0 };
-	struct store_policy_presence presence = { true, true, true };
+	struct store_policy_presence presence = { true, true, true, true, NULL, 0 };
+	struct store_policy_list_row *rows = NULL;
 
 	if (error == NULL) {
+		const PGresult *lists = reply->results[3];
+
 		store_rules_gather(reply->results[0], &smtp);
 		store_rules_gather(reply->results[1], &delivery);
 		presence.ip_lists = store_get_bool(reply->results[2], 0, 0);
 		presence.sender_lists = store_get_bool(reply->results[2], 0, 1);
-		presence.bans = store_get_bool(reply->results[2], 0, 2);
+		presence.regex_lists = store_get_bool(reply->results[2], 0, 2);
+		presence.bans = store_get_bool(reply->results[2], 0, 3);
+		rows = xcalloc((size_t)PQntuples(lists) + 1, sizeof(*rows));
+		for (int i = 0; i < PQntuples(lists); i++) {
+			rows[i] = (struct store_policy_list_row){
+				.white = store_get_bool(lists, i, 0),
+				.type = store_get_text(lists, i, 1),
+				.value = store_get_text(lists, i, 2),
+			};
+		}
+		presence.rows = rows;
+		presence.row_count = (unsigned int)PQntuples(lists);
 	}
 	callback(call->ctx, error, smtp.rules, smtp.count, delivery.rules, delivery.count,
 		 &presence);
+	free(rows);
 	free(smtp.rules);
 	free(smtp.conds);
 	free(delivery.rules);
@@ -93,6 +108,11 @@ void store_rules_load(struct pg_pool *pool, store_rules_callback_t *callback, vo
 	/* a ban that ends later still counts: the lookup then finds it over */
 	pg_request_add(req, "SELECT EXISTS (SELECT 1 FROM policy_lists WHERE type = 'ip'), "
 		       "EXISTS (SELECT 1 FROM policy_lists WHERE type <> 'ip'), "
+		       "EXISTS (SELECT 1 FROM policy_lists WHERE type = 'regex'), "
 		       "EXISTS (SELECT 1 FROM bans WHERE expires_at > now())");
+	/* the order petrel_policy_lookup decides by (schema/012) */
+	pg_request_add(req, "SELECT kind = 'white', type, value FROM policy_lists "
+		       "WHERE type <> 'regex' ORDER BY kind = 'white' DESC, "
+		       "array_position(ARRAY['ip', 'address', 'domain'], type), id");
 	pg_pool_submit(pool, req);
 }

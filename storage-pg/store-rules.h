@@ -16,11 +16,21 @@
 #define STORE_RULES_CHANNEL "petrel_rules"
 #define STORE_POLICY_LISTS_CHANNEL "petrel_policy_lists"
 
+/* One white/black list entry other than a regex, as stored. */
+struct store_policy_list_row {
+	bool white;
+	const char *type;          /* "ip", "address", "domain" */
+	const char *value;
+};
+
 /* Whether any white/black list entry for client addresses, any for
-   senders, and any ban in force exist: a check with nothing to look up
-   makes no round trip. */
+   senders, any regex entry and any ban in force exist (a check with
+   nothing to look up makes no round trip), and the entries other than
+   regexes in the order petrel_policy_lookup() decides by. */
 struct store_policy_presence {
-	bool ip_lists, sender_lists, bans;
+	bool ip_lists, sender_lists, regex_lists, bans;
+	const struct store_policy_list_row *rows;
+	unsigned int row_count;
 };
 
 struct store_rule_cond {
