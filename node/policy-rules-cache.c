@@ -22,6 +22,7 @@ struct policy_rules_cache {
 	struct delivery_rule *delivery;
 	unsigned int delivery_count;
 	struct store_policy_presence presence;   /* rows: not kept (see lists) */
+	bool client_name;        /* some SMTP rule tests client_name */
 	struct policy_list_entry *lists;
 	unsigned int list_count;
 	bool loading, stale;
@@ -149,9 +150,15 @@ static void policy_rules_loaded(void *ctx, const char *error,
 		policy_rules_keep_lists(cache, presence);
 		cache->smtp = xcalloc(smtp_count + 1, sizeof(*cache->smtp));
 		cache->delivery = xcalloc(delivery_count + 1, sizeof(*cache->delivery));
+		cache->client_name = false;
 		for (unsigned int i = 0; i < smtp_count; i++) {
-			if (policy_rules_build_smtp(&smtp[i], &cache->smtp[cache->smtp_count]))
-				cache->smtp_count++;
+			struct smtp_rule *rule = &cache->smtp[cache->smtp_count];
+
+			if (!policy_rules_build_smtp(&smtp[i], rule))
+				continue;
+			cache->smtp_count++;
+			for (unsigned int c = 0; c < rule->cond_count; c++)
+				cache->client_name |= rule->conds[c].attr == SMTP_RULE_ATTR_CLIENT_NAME;
 		}
 		for (unsigned int i = 0; i < delivery_count; i++) {
 			if (policy_rules_build_delivery(&delivery[i],
@@ -234,4 +241,9 @@ const struct policy_list_entry *policy_rules_lists(const struct policy_rules_cac
 {
 	*count_r = cache->list_count;
 	return cache->lists;
+}
+
+bool policy_rules_need_client_name(const struct policy_rules_cache *cache)
+{
+	return cache->client_name;
 }

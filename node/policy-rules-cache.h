@@ -39,6 +39,9 @@ const struct delivery_rule *policy_rules_delivery(const struct policy_rules_cach
 /* Whether list entries and bans exist (reloaded with the rules, and on
    every change of the lists and bans). */
 const struct store_policy_presence *policy_rules_presence(const struct policy_rules_cache *cache);
+/* Whether an SMTP rule tests the client's reverse name (then it is looked
+   up before the Connect rules run). */
+bool policy_rules_need_client_name(const struct policy_rules_cache *cache);
 /* The white/black list entries other than regexes, in precedence order
    (matched in memory while no regex entry exists). */
 const struct policy_list_entry *policy_rules_lists(const struct policy_rules_cache *cache,

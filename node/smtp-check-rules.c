@@ -216,22 +216,6 @@ static void smtp_check_rules_evaluate(struct smtp_session *s, struct smtp_check_
 		smtp_check_done(run, SMTP_VERDICT_CONTINUE, NULL, NULL);
 }
 
-/* Whether a rule tests the client's reverse name (then it is looked up,
-   once per session, before the Connect rules run). */
-static bool smtp_rules_need_client_name(struct smtp_session *s)
-{
-	unsigned int count;
-	const struct smtp_rule *rules = policy_rules_smtp(s->worker->rules, &count);
-
-	for (unsigned int i = 0; i < count; i++) {
-		for (unsigned int c = 0; c < rules[i].cond_count; c++) {
-			if (rules[i].conds[c].attr == SMTP_RULE_ATTR_CLIENT_NAME)
-				return true;
-		}
-	}
-	return false;
-}
-
 struct smtp_rules_ptr {
 	struct smtp_check_run *run;
 	struct policy_dns_batch *batch;
@@ -291,7 +275,8 @@ static bool smtp_rules_lookup_client_name(struct smtp_session *s, struct smtp_ch
 
 static void smtp_check_rules_start(struct smtp_session *s, struct smtp_check_run *run)
 {
-	if (smtp_check_stage(run) == SMTP_STAGE_CONNECT && smtp_rules_need_client_name(s) &&
+	if (smtp_check_stage(run) == SMTP_STAGE_CONNECT &&
+	    policy_rules_need_client_name(s->worker->rules) &&
 	    smtp_rules_lookup_client_name(s, run))
 		return;
 	smtp_check_rules_evaluate(s, run);

@@ -14,26 +14,6 @@
 
 #define SMTP_HELO_MAX 255
 
-static void smtp_helo_checked(struct smtp_session *s, enum smtp_verdict verdict,
-			      const char *reply);
-
-void smtp_cmd_helo(struct smtp_session *s, struct smtp_command *cmd)
-{
-	const char *verb = cmd->verb == SMTP_VERB_HELO ? "HELO" :
-			   cmd->verb == SMTP_VERB_EHLO ? "EHLO" : "LHLO";
-
-	if (cmd->arg[0] == '\0' || strlen(cmd->arg) > SMTP_HELO_MAX) {
-		smtp_reply(s, "501 5.5.4 Syntax: %s hostname", verb);
-		return;
-	}
-	smtp_transaction_free(&s->tx);
-	free(s->helo);
-	s->helo = xstrdup(cmd->arg);
-	s->esmtp = cmd->verb != SMTP_VERB_HELO;
-	log_debug("smtp", s->ws.id_str, "event=helo name=\"%s\"", s->helo);
-	smtp_policy_run(s, SMTP_STAGE_HELO, smtp_helo_checked);
-}
-
 /* The HELO checks' verdict: a refused greeting leaves the session waiting
    for another HELO/EHLO. */
 static void smtp_helo_checked(struct smtp_session *s, enum smtp_verdict verdict,
@@ -54,6 +34,23 @@ static void smtp_helo_checked(struct smtp_session *s, enum smtp_verdict verdict,
 		    "250 CHUNKING\r\n", smtp_hostname(s), smtp_setting(s, "message_size_limit"),
 		    s->worker->tls != NULL && !conn_is_tls(s->conn) ? "250-STARTTLS\r\n" : "",
 		    smtp_auth_allowed(s) ? "250-AUTH " SASL_SERVER_MECHANISMS "\r\n" : "");
+}
+
+void smtp_cmd_helo(struct smtp_session *s, struct smtp_command *cmd)
+{
+	const char *verb = cmd->verb == SMTP_VERB_HELO ? "HELO" :
+			   cmd->verb == SMTP_VERB_EHLO ? "EHLO" : "LHLO";
+
+	if (cmd->arg[0] == '\0' || strlen(cmd->arg) > SMTP_HELO_MAX) {
+		smtp_reply(s, "501 5.5.4 Syntax: %s hostname", verb);
+		return;
+	}
+	smtp_transaction_free(&s->tx);
+	free(s->helo);
+	s->helo = xstrdup(cmd->arg);
+	s->esmtp = cmd->verb != SMTP_VERB_HELO;
+	log_debug("smtp", s->ws.id_str, "event=helo name=\"%s\"", s->helo);
+	smtp_policy_run(s, SMTP_STAGE_HELO, smtp_helo_checked);
 }
 
 void smtp_cmd_starttls(struct smtp_session *s, struct smtp_command *cmd)

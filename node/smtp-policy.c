@@ -62,6 +62,7 @@ struct smtp_check_run {
 	bool answered;                     /* the check has called done */
 	bool async;                        /* smtp_policy_run has returned */
 	bool finished;
+	bool relay_client;                 /* may relay: checked once per run */
 	enum smtp_verdict verdict;
 	char reply[512];
 };
@@ -93,8 +94,10 @@ static bool smtp_policy_stage_has_tx(enum smtp_stage stage)
 }
 
 static bool smtp_policy_applies(struct smtp_session *s, const struct smtp_check *check,
-				enum smtp_stage stage)
+				const struct smtp_check_run *run)
 {
+	enum smtp_stage stage = run->stage;
+
 	if ((check->stages & SMTP_STAGE_BIT(stage)) == 0)
 		return false;
 	if (check->delivery)
@@ -103,7 +106,7 @@ static bool smtp_policy_applies(struct smtp_session *s, const struct smtp_check 
 		return false;
 	if (smtp_policy_stage_has_tx(stage) && s->tx != NULL && s->tx->policy.accepted)
 		return false;
-	return check->for_relay_clients || !smtp_relay_allowed(s);
+	return check->for_relay_clients || !run->relay_client;
 }
 
 void smtp_policy_trace(struct smtp_session *s, const char *fmt, ...)
@@ -206,7 +209,7 @@ static void smtp_policy_walk(struct smtp_session *s, struct smtp_check_run *run)
 	for (; smtp_policy_checks[run->index] != NULL && !run->finished; run->index++) {
 		const struct smtp_check *check = smtp_policy_checks[run->index];
 
-		if (!smtp_policy_applies(s, check, run->stage))
+		if (!smtp_policy_applies(s, check, run))
 			continue;
 		run->answered = false;
 		run->ticket = session_ticket_new(&s->ws);
@@ -246,6 +249,8 @@ void smtp_policy_run(struct smtp_session *s, enum smtp_stage stage,
 
 	run->stage = stage;
 	run->callback = callback;
+	/* trusted_networks is a list to parse: once, not per check */
+	run->relay_client = smtp_relay_allowed(s);
 	smtp_wait_begin(s);
 	smtp_policy_walk(s, run);
 }
