@@ -68,6 +68,12 @@ def greeting(port, src, send=None):
         sock.close()
 
 
+def settle():
+    """Every worker reloads its copy of the lists on NOTIFY, within
+    milliseconds of the change; give it that moment."""
+    time.sleep(0.3)
+
+
 def connect(port, src):
     client = smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=30,
                           source_address=(src, 0))
@@ -90,6 +96,7 @@ def test_ip_and_network_blacklist(node, ctl):
     port = node.port("smtp")
     ctl("blacklist", "add", "127.0.30.5", "--comment", "one host")
     ctl("blacklist", "add", "127.0.31.0/24")
+    settle()
     assert greeting(port, "127.0.30.5").startswith(
         "554 5.7.1 Client address 127.0.30.5 is blacklisted")
     assert greeting(port, "127.0.31.200").startswith("554 5.7.1 Client address 127.0.31.200")
@@ -98,6 +105,7 @@ def test_ip_and_network_blacklist(node, ctl):
     assert {(e["type"], e["value"], e["comment"]) for e in listed} >= {
         ("ip", "127.0.30.5/32", "one host"), ("ip", "127.0.31.0/24", "")}
     ctl("blacklist", "del", "127.0.30.5")
+    settle()
     assert greeting(port, "127.0.30.5").startswith("220 ")
 
 
@@ -106,6 +114,7 @@ def test_sender_address_domain_regex_blacklist(node, ctl):
     ctl("blacklist", "add", "@bad.test")
     ctl("blacklist", "add", ".evil.test")
     ctl("blacklist", "add", "/^promo[0-9]+@/")
+    settle()
     client = connect(node.port("smtp"), "127.0.33.1")
     try:
         for sender in ("spammer@remote.test", "x@bad.test", "x@mx.evil.test", "Promo42@any.test"):
@@ -129,11 +138,13 @@ def test_white_entries_skip_greylisting_and_black(node, ctl, settings):
     assert err.value.recipients["bob@example.test"][0] == 451
     # a white network skips every check: greylisting and a black sender
     ctl("whitelist", "add", "127.0.35.0/24")
+    settle()
     assert send(port, "127.0.35.9", "grey@remote.test").code == 250
     assert send(port, "127.0.35.9", "y@bad.test").code == 250
     # a white sender skips greylisting from anywhere, and wins over its
     # black domain
     ctl("whitelist", "add", "friend@bad.test")
+    settle()
     assert send(port, "127.0.36.1", "friend@bad.test").code == 250
     with pytest.raises(smtplib.SMTPSenderRefused):
         send(port, "127.0.36.1", "other@bad.test")
@@ -169,6 +180,18 @@ def wait_banned(pg, src, timeout=5):
     raise AssertionError(f"{src} not banned after {timeout} s")
 
 
+def wait_greeting(port, src, prefix, timeout=5):
+    """A new ban reaches the workers' copy of "is any address banned"
+    through NOTIFY, a moment after the row is written: the greeting
+    changes within that moment, not necessarily at once."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = greeting(port, src)
+        if reply.startswith(prefix) or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.05)
+
+
 def imap_fail_login(port, src):
     reply = greeting(port, src, send=b"a LOGIN bob@example.test wrong-password\r\n"
                                      b"b LOGOUT\r\n")
@@ -183,11 +206,14 @@ def test_failed_imap_logins_ban_on_every_node(pg, node, node2, ctl):
     imap_fail_login(node.port("imap"), src)
     wait_banned(pg, src)
     # refused everywhere, whatever the protocol
-    assert greeting(node2.port("smtp"), src).startswith(
+    assert wait_greeting(node2.port("smtp"), src, "554 ").startswith(
         "554 5.7.1 Your address is banned for failed logins")
-    assert greeting(node2.port("pop3"), src).startswith("-ERR Your address is banned")
-    assert greeting(node.port("pop3"), src).startswith("-ERR Your address is banned")
+    assert wait_greeting(node2.port("pop3"), src, "-ERR ").startswith(
+        "-ERR Your address is banned")
+    assert wait_greeting(node.port("pop3"), src, "-ERR ").startswith(
+        "-ERR Your address is banned")
     # a correct login sent before the greeting does not get through
+    wait_greeting(node.port("imap"), src, "* BYE ")
     reply = greeting(node.port("imap"), src,
                      send=f"a LOGIN bob@example.test {PASSWORD}\r\n".encode())
     assert reply.startswith("* BYE Your address is banned") and "a OK" not in reply
@@ -233,5 +259,6 @@ def test_smtp_auth_failures_ban_too(pg, node, ctl):
         finally:
             client.close()
     wait_banned(pg, src)
-    assert greeting(node.port("smtp"), src).startswith("554 5.7.1 Your address is banned")
+    assert wait_greeting(node.port("smtp"), src, "554 ").startswith(
+        "554 5.7.1 Your address is banned")
     ctl("ban", "del", src)
