@@ -29,7 +29,7 @@ int admin_account_lookup(struct admin_db *db, const char *address, int64_t *acco
 	res = admin_query(db, "SELECT a.id, a.domain_id FROM accounts a, domains d"
 			  ADMIN_ACCOUNT_WHERE, 2, params, error_r);
 	if (res != NULL && PQntuples(res) == 0) {
-		*error_r = admin_error(db, "no such account %s", addr.address);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such account %s", addr.address);
 	} else if (res != NULL) {
 		*account_id_r = admin_result_int(res, 0, 0);
 		*domain_id_r = admin_result_int(res, 0, 1);
@@ -94,7 +94,7 @@ static int admin_account_insert(struct admin_db *db, const struct admin_account_
 	ret = admin_command(db, sql, 6, params, error_r);
 	free(hash);
 	if (ret == 0)
-		*error_r = admin_error(db, "account %s already exists", addr->address);
+		*error_r = admin_error_of(db, ADMIN_ERROR_CONFLICT, "account %s already exists", addr->address);
 	return ret > 0 ? 0 : -1;
 }
 
@@ -128,7 +128,7 @@ static int admin_account_modify(struct admin_db *db, const char *address, const 
 	const char *params[3] = { addr.domain, addr.localpart, value };
 	ret = admin_command(db, sql, value != NULL ? 3 : 2, params, error_r);
 	if (ret == 0)
-		*error_r = admin_error(db, "no such account %s", addr.address);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such account %s", addr.address);
 	admin_address_free(&addr);
 	return ret > 0 ? 0 : -1;
 }

@@ -57,7 +57,7 @@ static int admin_alias_insert(struct admin_db *db, int64_t domain_id,
 				    " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 				    3, params, error_r);
 		if (ret == 0) {
-			*error_r = admin_error(db, "alias %s -> %s already exists",
+			*error_r = admin_error_of(db, ADMIN_ERROR_CONFLICT, "alias %s -> %s already exists",
 					       alias->address, targets[i].address);
 			ret = -1;
 		} else if (ret > 0) {
@@ -107,9 +107,9 @@ int admin_alias_del(struct admin_db *db, const char *address, const char *target
 
 		ret = admin_command(db, sql, 3, params, error_r);
 		if (ret == 0 && target == NULL)
-			*error_r = admin_error(db, "no such alias %s", alias.address);
+			*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such alias %s", alias.address);
 		else if (ret == 0)
-			*error_r = admin_error(db, "no such alias %s -> %s",
+			*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such alias %s -> %s",
 					       alias.address, parsed.address);
 	}
 	admin_address_free(&parsed);

@@ -46,6 +46,6 @@ int admin_ban_del(struct admin_db *db, const char *ip, const char **error_r)
 	count = admin_command(db, "UPDATE bans SET expires_at = now()"
 			      " WHERE ip = $1::inet AND expires_at > now()", 1, &ip, error_r);
 	if (count == 0)
-		*error_r = admin_error(db, "%s is not banned", ip);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "%s is not banned", ip);
 	return count > 0 ? 0 : -1;
 }

@@ -69,17 +69,48 @@ void admin_db_close(struct admin_db **db)
 	*db = NULL;
 }
 
-const char *admin_error(struct admin_db *db, const char *fmt, ...)
+static const char *admin_error_v(struct admin_db *db, enum admin_error_kind kind,
+				 const char *fmt, va_list ap)
 {
 	char text[sizeof(db->error)];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	admin_one_line(text);
+	memcpy(db->error, text, sizeof(text));
+	db->error_kind = kind;
+	return db->error;
+}
+
+const char *admin_error(struct admin_db *db, const char *fmt, ...)
+{
+	const char *error;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	error = admin_error_v(db, ADMIN_ERROR_INVALID, fmt, ap);
 	va_end(ap);
-	admin_one_line(text);
-	memcpy(db->error, text, sizeof(text));
-	return db->error;
+	return error;
+}
+
+const char *admin_error_of(struct admin_db *db, enum admin_error_kind kind, const char *fmt, ...)
+{
+	const char *error;
+	va_list ap;
+
+	va_start(ap, fmt);
+	error = admin_error_v(db, kind, fmt, ap);
+	va_end(ap);
+	return error;
+}
+
+enum admin_error_kind admin_db_error_kind(const struct admin_db *db)
+{
+	return db->error_kind;
+}
+
+bool admin_db_connected(const struct admin_db *db)
+{
+	return PQstatus(db->conn) == CONNECTION_OK;
 }
 
 static const char *admin_result_error(struct admin_db *db, const PGresult *res)
@@ -87,7 +118,7 @@ static const char *admin_result_error(struct admin_db *db, const PGresult *res)
 	const char *primary = res == NULL ? NULL :
 		PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
-	return admin_error(db, "database error: %s",
+	return admin_error_of(db, ADMIN_ERROR_DATABASE, "database error: %s",
 			   primary != NULL ? primary : PQerrorMessage(db->conn));
 }
 

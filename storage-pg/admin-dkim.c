@@ -46,7 +46,7 @@ int admin_dkim_add(struct admin_db *db, const char *domain, const char *input_se
 				    " ON CONFLICT (domain_id, selector) DO NOTHING",
 				    5, params, error_r);
 		if (ret == 0) {
-			*error_r = admin_error(db, "domain %s already has a DKIM key with "
+			*error_r = admin_error_of(db, ADMIN_ERROR_CONFLICT, "domain %s already has a DKIM key with "
 					       "selector %s", domain, selector);
 			ret = -1;
 		}
@@ -71,8 +71,9 @@ int admin_dkim_del(struct admin_db *db, const char *domain, const char *input_se
 		ret = admin_command(db, "DELETE FROM dkim_keys WHERE domain_id = $1"
 				    " AND selector = $2", 2, params, error_r);
 		if (ret == 0) {
-			*error_r = admin_error(db, "domain %s has no DKIM key with selector %s",
-					       domain, selector);
+			*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND,
+						  "domain %s has no DKIM key with selector %s",
+						  domain, selector);
 			ret = -1;
 		}
 	}

@@ -20,7 +20,7 @@ int admin_domain_lookup(struct admin_db *db, const char *input, int64_t *domain_
 	res = admin_query(db, "SELECT id FROM domains WHERE name = $1",
 			  1, (const char *const *)&name, error_r);
 	if (res != NULL && PQntuples(res) == 0) {
-		*error_r = admin_error(db, "no such domain %s", name);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such domain %s", name);
 	} else if (res != NULL) {
 		*domain_id_r = admin_result_int(res, 0, 0);
 		ret = 0;
@@ -55,7 +55,7 @@ int admin_domain_add(struct admin_db *db, const char *input, const char **error_
 			    "ON CONFLICT (name) DO NOTHING",
 			    1, (const char *const *)&name, error_r);
 	if (ret == 0) {
-		*error_r = admin_error(db, "domain %s already exists", name);
+		*error_r = admin_error_of(db, ADMIN_ERROR_CONFLICT, "domain %s already exists", name);
 		ret = -1;
 	}
 	free(name);
@@ -85,9 +85,9 @@ int admin_domain_del(struct admin_db *db, const char *input, bool force, const c
 		long long accounts = PQntuples(res) == 0 ? 0 : admin_result_int(res, 0, 0);
 
 		if (PQntuples(res) == 0)
-			*error_r = admin_error(db, "no such domain %s", name);
+			*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such domain %s", name);
 		else if (!admin_result_bool(res, 0, 1))
-			*error_r = admin_error(db, "domain %s still has %lld account%s",
+			*error_r = admin_error_of(db, ADMIN_ERROR_CONFLICT, "domain %s still has %lld account%s",
 					       name, accounts, accounts == 1 ? "" : "s");
 		else
 			ret = 0;

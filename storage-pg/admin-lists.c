@@ -163,7 +163,7 @@ int admin_list_add(struct admin_db *db, const char *kind, const char *item,
 
 	res = admin_query(db, sql, 4, params, error_r);
 	if (res != NULL && PQntuples(res) == 0)
-		*error_r = admin_error(db, "%s is already on the %s list", item, kind);
+		*error_r = admin_error_of(db, ADMIN_ERROR_CONFLICT, "%s is already on the %s list", item, kind);
 	else if (res != NULL)
 		admin_list_emit(res, cb, context);
 	free(parsed.value);
@@ -189,7 +189,7 @@ int admin_list_del(struct admin_db *db, const char *kind, const char *item,
 			      " AND value = $3", 3, params, error_r);
 	free(parsed.value);
 	if (count == 0)
-		*error_r = admin_error(db, "%s is not on the %s list", item, kind);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "%s is not on the %s list", item, kind);
 	return count > 0 ? 0 : -1;
 }
 

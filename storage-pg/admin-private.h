@@ -15,6 +15,7 @@
 struct admin_db {
 	PGconn *conn;
 	char error[1024];
+	enum admin_error_kind error_kind;
 };
 
 /* A timestamptz column rendered as ISO 8601 UTC, e.g. 2024-05-01T12:00:00Z. */
@@ -22,9 +23,12 @@ struct admin_db {
 	"to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Format the sentence into db->error (arguments may point into it) and
-   return it, for *error_r. */
+   return it, for *error_r; the kind is ADMIN_ERROR_INVALID. */
 const char *admin_error(struct admin_db *db, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* admin_error() of another kind. */
+const char *admin_error_of(struct admin_db *db, enum admin_error_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Run one statement with text parameters (NULL = SQL NULL). Returns the
    result for the caller to PQclear(), or NULL with *error_r

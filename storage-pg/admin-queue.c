@@ -173,7 +173,7 @@ int admin_queue_show(struct admin_db *db, const char *queue_id,
 		return -1;
 	res = admin_query(db, msg_sql, 1, &queue_id, error_r);
 	if (res != NULL && PQntuples(res) == 0)
-		*error_r = admin_error(db, "no such queued message %s", queue_id);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such queued message %s", queue_id);
 	if (res == NULL || PQntuples(res) == 0) {
 		PQclear(res);
 		return admin_end(db, -1, error_r);
@@ -203,7 +203,7 @@ static int admin_queue_exists(struct admin_db *db, const char *queue_id, const c
 	ret = PQntuples(res) > 0 ? 0 : -1;
 	PQclear(res);
 	if (ret < 0)
-		*error_r = admin_error(db, "no such queued message %s", queue_id);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such queued message %s", queue_id);
 	return ret;
 }
 

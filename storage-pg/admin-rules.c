@@ -84,7 +84,7 @@ int admin_rule_add(struct admin_db *db, enum admin_rule_kind kind, const struct 
 		return -1;
 	res = admin_query(db, sql->insert, kind == ADMIN_RULE_SMTP ? 8 : 6, params, error_r);
 	if (res != NULL && PQntuples(res) == 0) {
-		*error_r = admin_error(db, "rule %s already exists", rule->name);
+		*error_r = admin_error_of(db, ADMIN_ERROR_CONFLICT, "rule %s already exists", rule->name);
 	} else if (res != NULL) {
 		*id_r = admin_result_int(res, 0, 0);
 		ret = admin_rule_insert_conds(db, sql, *id_r, rule, error_r);
@@ -100,7 +100,7 @@ int admin_rule_del(struct admin_db *db, enum admin_rule_kind kind, const char *n
 	int ret = admin_command(db, admin_rule_sql[kind].del, 1, &name, error_r);
 
 	if (ret == 0)
-		*error_r = admin_error(db, "no such rule %s", name);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such rule %s", name);
 	return ret > 0 ? 0 : -1;
 }
 
@@ -113,7 +113,7 @@ int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *
 		return -1;
 	if (name != NULL && PQntuples(res) == 0) {
 		PQclear(res);
-		*error_r = admin_error(db, "no such rule %s", name);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such rule %s", name);
 		return -1;
 	}
 	for (int i = 0; i < PQntuples(res); i++) {

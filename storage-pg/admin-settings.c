@@ -87,9 +87,9 @@ int admin_settings_unset(struct admin_db *db, const struct admin_settings_target
 	ret = admin_command(db, sql, 3, params, error_r);
 	if (ret == 0 && admin_settings_def(db, name, error_r) != NULL) {
 		if (target->scope == SETTING_SCOPE_SERVER)
-			*error_r = admin_error(db, "%s is not set for the server", name);
+			*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "%s is not set for the server", name);
 		else
-			*error_r = admin_error(db, "%s is not set for %s %s", name,
+			*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "%s is not set for %s %s", name,
 					       settings_scope_name(target->scope), target->name);
 	}
 	return ret > 0 ? 0 : -1;
