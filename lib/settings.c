@@ -24,6 +24,22 @@
 
 /* Sorted by name: settings_find() relies on it. */
 static const struct setting_def settings_registry[] = {
+	{ "admin_access_token_ttl", SETTING_DURATION, "15m", 1, 86400,
+	  "How long a web admin access token (POST /api/v1/auth) is honoured; "
+	  "a client renews it with its refresh token" },
+	{ "admin_max_pending", SETTING_INT, "64", 1, 100000,
+	  "Web admin API requests a worker queues for its admin threads; more "
+	  "are answered 503 at once" },
+	{ "admin_refresh_token_ttl", SETTING_DURATION, "30d", 1, 365 * 86400,
+	  "How long a web admin refresh token may be used to get new access "
+	  "tokens; logging out revokes it earlier" },
+	{ "admin_setup_link_ttl", SETTING_DURATION, "24h", 300, 30 * 86400,
+	  "How long the one-time set-up link printed by petrelctl admin "
+	  "setup-link stays valid" },
+	{ "admin_threads", SETTING_INT, "2", 1, 64,
+	  "Threads per worker that run web admin API requests (each with its "
+	  "own PostgreSQL connection, opened on first use); read when a worker "
+	  "starts" },
 	{ "alias_max_depth", SETTING_INT, "10", 1, 100,
 	  "How many levels of aliases are expanded for one recipient before the "
 	  "expansion is treated as a loop" },
@@ -97,6 +113,20 @@ static const struct setting_def settings_registry[] = {
 	{ "greylist_retry_window", SETTING_DURATION, "24h", 60, 30 * 86400,
 	  "How long after the first attempt a retry passes greylisting; a later "
 	  "one starts over" },
+	{ "http_keepalive_timeout", SETTING_DURATION, "60s", 1, 3600,
+	  "How long an HTTP connection (admin, dav) may stay idle between "
+	  "requests before the node closes it" },
+	{ "http_max_body_size", SETTING_SIZE, "1M", 1024, 1LL << 30,
+	  "Largest HTTP request body accepted; larger requests get 413" },
+	{ "http_max_header_size", SETTING_SIZE, "16K", 1024, 1048576,
+	  "Largest HTTP request line plus headers accepted; larger requests get "
+	  "431" },
+	{ "http_max_requests", SETTING_INT, "1000", 1, 1000000,
+	  "HTTP requests served on one keep-alive connection before the node "
+	  "closes it" },
+	{ "http_request_timeout", SETTING_DURATION, "10s", 1, 300,
+	  "How long a client may take to send one whole HTTP request (headers "
+	  "and body) once it has started; slower clients get 408" },
 	{ "imap_append_max_size", SETTING_SIZE, "50M", 1024, 1LL << 30,
 	  "Largest message accepted by IMAP APPEND (literal size)" },
 	{ "imap_fetch_batch", SETTING_INT, "500", 1, 100000,
@@ -126,6 +156,9 @@ static const struct setting_def settings_registry[] = {
 	  "master users" },
 	{ "message_size_limit", SETTING_SIZE, "30M", 1024, 1LL << 30,
 	  "Largest message accepted, in bytes (SIZE announced in EHLO)" },
+	{ "metrics_trusted_networks", SETTING_STRING, "127.0.0.0/8, ::1", 0, 0,
+	  "Client networks (addresses or CIDR, comma-separated) that may read "
+	  "/metrics without a token; others need a superadmin's token" },
 	{ "milter_command_timeout", SETTING_DURATION, "30s", 1, 3600,
 	  "How long the node waits for a milter's reply to one command" },
 	{ "milter_connect_timeout", SETTING_DURATION, "10s", 1, 3600,
