@@ -18,14 +18,21 @@
  * dns_lookup_records is the same machinery with one c-ares query whose
  * answer records are kept as text; such a query is allocated without the
  * hosts array, which only mail host lookups need.
+ *
+ * Records answers are remembered for their TTL (at most DNS_CACHE_MAX_TTL;
+ * "no such record" for the SOA's negative TTL, RFC 2308), because policy
+ * checks ask the same few questions for every message of a sender domain
+ * (SPF and DMARC TXT records). Temporary failures are never remembered.
  */
 #include "dns.h"
 
 #include "strbuf.h"
+#include "strcache.h"
 #include "xalloc.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -40,6 +47,8 @@
 #include <time.h>
 
 #define DNS_NAME_MAX 253
+#define DNS_CACHE_MAX_TTL 3600      /* seconds an answer is remembered at most */
+#define DNS_CACHE_MAX_ENTRIES 4096  /* per resolver; a full cache starts over */
 
 struct dns_socket {
 	ev_io io;                   /* first: the watcher pointer is the socket */
@@ -54,7 +63,16 @@ struct dns_resolver {
 	struct dns_socket *sockets;
 	struct dns_query *queries;  /* every query not yet freed, cancelled ones too */
 	uint64_t random_state;      /* xorshift, for shuffling equal MX preferences */
+	struct strcache *cache;     /* records answers, keyed "type/name" */
 	bool destroying;
+};
+
+/* A remembered records answer (DNS_OK or DNS_NOT_FOUND). */
+struct dns_cached {
+	double expires;             /* ev_now() after which it is stale */
+	enum dns_result result;
+	unsigned int count;
+	char *records[];
 };
 
 /* One c-ares query's context: its dns_query, and for an address lookup
@@ -235,6 +253,15 @@ static bool dns_servers_canonical(const char *servers, char *out, size_t size)
 	}
 }
 
+static void dns_cached_free(void *value)
+{
+	struct dns_cached *cached = value;
+
+	for (unsigned int i = 0; i < cached->count; i++)
+		free(cached->records[i]);
+	free(cached);
+}
+
 struct dns_resolver *dns_resolver_new(struct ev_loop *loop, const char *servers,
 				      double timeout, unsigned int tries, const char **error_r)
 {
@@ -283,6 +310,7 @@ struct dns_resolver *dns_resolver_new(struct ev_loop *loop, const char *servers,
 		return NULL;
 	}
 	resolver->loop = loop;
+	resolver->cache = strcache_new(dns_cached_free);
 	ev_timer_init(&resolver->timer, dns_timer_cb, 0., 0.);
 	resolver->timer.data = resolver;
 	if (getrandom(&resolver->random_state, sizeof(resolver->random_state), GRND_NONBLOCK) !=
@@ -333,6 +361,7 @@ void dns_resolver_free(struct dns_resolver **resolver_p)
 		dns_sock_state_cb(resolver, resolver->sockets->io.fd, 0, 0);
 	while (resolver->queries != NULL)
 		dns_query_free(resolver->queries);
+	strcache_free(&resolver->cache);
 	free(resolver);
 	ares_library_cleanup();
 }
@@ -591,6 +620,128 @@ static int dns_txt_answer(struct dns_query *query, unsigned char *abuf, int alen
 	return status;
 }
 
+static void dns_records_not_found(struct dns_query *query)
+{
+	dns_query_fail(query, DNS_NOT_FOUND, "%s has no such record", query->domain);
+}
+
+/* The length of the (possibly compressed) name at abuf[pos], or -1. */
+static int dns_name_skip(const unsigned char *abuf, int alen, int pos)
+{
+	int start = pos;
+
+	while (pos < alen) {
+		unsigned int len = abuf[pos];
+
+		if ((len & 0xc0) == 0xc0)
+			return pos + 2 <= alen ? pos + 2 - start : -1;
+		if ((len & 0xc0) != 0)
+			return -1;
+		pos += (int)len + 1;
+		if (len == 0)
+			return pos - start;
+	}
+	return -1;
+}
+
+static uint32_t dns_read32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* How long an answer may be remembered: the smallest TTL of its answer
+   records, or for an answer without any the negative TTL of the SOA in
+   its authority section (the smaller of the SOA's TTL and its MINIMUM,
+   RFC 2308 5); 0 (do not remember) when there is neither or the message
+   does not parse. */
+static uint32_t dns_answer_ttl(const unsigned char *abuf, int alen)
+{
+	unsigned int questions, answers, authority;
+	uint32_t ttl = UINT32_MAX;
+	int pos = 12, n;
+
+	if (alen < 12)
+		return 0;
+	questions = abuf[4] << 8 | abuf[5];
+	answers = abuf[6] << 8 | abuf[7];
+	authority = abuf[8] << 8 | abuf[9];
+	for (unsigned int i = 0; i < questions; i++, pos += n + 4) {
+		if ((n = dns_name_skip(abuf, alen, pos)) < 0)
+			return 0;
+	}
+	for (unsigned int i = 0; i < answers + authority; i++) {
+		unsigned int type, rdlen;
+		uint32_t rr_ttl;
+
+		if ((n = dns_name_skip(abuf, alen, pos)) < 0 || pos + n + 10 > alen)
+			return 0;
+		pos += n;
+		type = abuf[pos] << 8 | abuf[pos + 1];
+		rr_ttl = dns_read32(abuf + pos + 4);
+		rdlen = abuf[pos + 8] << 8 | abuf[pos + 9];
+		pos += 10;
+		if (pos + (int)rdlen > alen)
+			return 0;
+		if (i < answers && rr_ttl < ttl)
+			ttl = rr_ttl;
+		if (i >= answers && answers == 0 && type == ns_t_soa && rdlen >= 20) {
+			uint32_t minimum = dns_read32(abuf + pos + rdlen - 4);
+
+			ttl = minimum < rr_ttl ? minimum : rr_ttl;
+		}
+		pos += (int)rdlen;
+	}
+	return ttl == UINT32_MAX ? 0 : ttl;
+}
+
+/* "type/name", the name lower-cased: DNS names are case-blind. */
+static void dns_cache_key(const struct dns_query *query, char *key, size_t size)
+{
+	int len = snprintf(key, size, "%d/%s", query->mx_part.type, query->domain);
+
+	for (int i = 0; i < len && (size_t)i < size; i++)
+		key[i] = (char)tolower((unsigned char)key[i]);
+}
+
+/* Remember the query's answer for ttl seconds (capped). */
+static void dns_cache_store(struct dns_query *query, uint32_t ttl)
+{
+	struct dns_resolver *resolver = query->resolver;
+	struct dns_cached *cached;
+	char key[DNS_NAME_MAX + 16];
+
+	if (ttl == 0)
+		return;
+	cached = xcalloc(1, sizeof(*cached) + query->count * sizeof(cached->records[0]));
+	cached->expires = ev_now(resolver->loop) + (ttl < DNS_CACHE_MAX_TTL ? ttl :
+						     DNS_CACHE_MAX_TTL);
+	cached->result = query->result;
+	cached->count = query->count;
+	for (unsigned int i = 0; i < query->count; i++)
+		cached->records[i] = xstrdup(query->records[i]);
+	dns_cache_key(query, key, sizeof(key));
+	strcache_put(resolver->cache, key, cached, ev_now(resolver->loop), DNS_CACHE_MAX_ENTRIES);
+}
+
+/* Answer the query from memory when a fresh answer is remembered. */
+static bool dns_cache_answer(struct dns_query *query)
+{
+	struct dns_resolver *resolver = query->resolver;
+	double now = ev_now(resolver->loop);
+	const struct dns_cached *cached;
+	char key[DNS_NAME_MAX + 16];
+
+	dns_cache_key(query, key, sizeof(key));
+	cached = strcache_get(resolver->cache, key, now, DNS_CACHE_MAX_TTL);
+	if (cached == NULL || cached->expires <= now)
+		return false;
+	for (unsigned int i = 0; i < cached->count; i++)
+		dns_record_add(query, cached->records[i], strlen(cached->records[i]));
+	if (cached->result == DNS_NOT_FOUND)
+		dns_records_not_found(query);
+	return true;
+}
+
 /* An A, AAAA, MX, TXT or PTR answer of a records query, kept as text. */
 static void dns_records_answer(struct dns_query *query, int status, unsigned char *abuf,
 			       int alen)
@@ -631,13 +782,13 @@ static void dns_records_answer(struct dns_query *query, int status, unsigned cha
 	}
 	if (status == ARES_SUCCESS && query->count == 0)
 		status = ARES_ENODATA;
-	if (status == ARES_SUCCESS)
-		return;
 	if (status == ARES_ENODATA || status == ARES_ENOTFOUND || status == ARES_EBADNAME)
-		dns_query_fail(query, DNS_NOT_FOUND, "%s has no such record", query->domain);
-	else
+		dns_records_not_found(query);
+	else if (status != ARES_SUCCESS)
 		dns_query_fail(query, DNS_TEMPORARY, "lookup of %s failed: %s", query->domain,
 			       ares_strerror(status));
+	if (query->result != DNS_TEMPORARY && abuf != NULL)
+		dns_cache_store(query, dns_answer_ttl(abuf, alen));
 }
 
 static void dns_deliver_cb(struct ev_loop *loop, ev_timer *w, int revents);
@@ -815,11 +966,10 @@ struct dns_query *dns_lookup_records(struct dns_resolver *resolver, const char *
 	struct dns_query *query = dns_query_new(resolver, name, DNS_MODE_RECORDS, NULL, ctx);
 
 	query->records_callback = callback;
-	if (query->result == DNS_OK) {
-		query->mx_part.query = query;
-		query->mx_part.type = types[type];
+	query->mx_part.query = query;
+	query->mx_part.type = types[type];
+	if (query->result == DNS_OK && !dns_cache_answer(query))
 		dns_send(query, &query->mx_part, query->domain);
-	}
 	dns_query_release(query);
 	return query;
 }

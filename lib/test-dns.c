@@ -119,6 +119,7 @@ static void dnsmasq_exec(int port)
 	argv[n++] = "--no-resolv";
 	argv[n++] = "--no-hosts";
 	argv[n++] = "--no-poll";
+	argv[n++] = "--local-ttl=60";      /* answers may be remembered a minute */
 	argv[n++] = "--bind-interfaces";
 	argv[n++] = "--listen-address=127.0.0.1";
 	argv[n++] = port_arg;
@@ -597,6 +598,28 @@ static void test_records(void)
 	dns_resolver_free(&r);
 }
 
+/* A remembered answer is given while the server is stopped; a question
+   never asked before then times out, so the server really was silent. */
+static void test_records_cached(void)
+{
+	struct dns_resolver *r = resolver_new(dnsmasq_servers, 0.3);
+	struct records_outcome o;
+
+	lookup_records(r, "txt.test", DNS_RR_TXT, &o);
+	test_assert_int(o.result, DNS_OK);
+	test_assert_int(kill(dnsmasq_pid, SIGSTOP), 0);
+	lookup_records(r, "txt.test", DNS_RR_TXT, &o);
+	test_assert_int(o.result, DNS_OK);
+	test_assert_int(o.count, 2);
+	test_assert(records_have(&o, "part one part two"));
+	lookup_records(r, "txt.test", DNS_RR_A, &o);          /* another type: asked */
+	test_assert_int(o.result, DNS_TEMPORARY);
+	lookup_records(r, "TXT.test", DNS_RR_TXT, &o);        /* names are case-blind */
+	test_assert_int(o.result, DNS_OK);
+	test_assert_int(kill(dnsmasq_pid, SIGCONT), 0);
+	dns_resolver_free(&r);
+}
+
 static void test_records_timeout(void)
 {
 	char servers[64];
@@ -653,5 +676,6 @@ int main(void)
 	test_run("literals", test_literals);
 	test_run("cancel", test_cancel);
 	test_run("records", test_records);
+	test_run("records_cached", test_records_cached);
 	return test_end();
 }

@@ -54,15 +54,18 @@ class Dnsmasq:
       a=[(name, ipv4)]  aaaa=[(name, ipv6)]  txt=[(name, text)]
       ptr=[(ipv4, name)]  the reverse name of an address
       silent=[zone]     names under zone go to a server that never answers
+      ttl=N             the TTL of every answer (default 0: nothing is
+                        remembered, so tests may change records at will)
 
     Every other name under the local zones (default: test) is NXDOMAIN.
     dns.servers is the value for the node's [dns] servers key."""
 
     def __init__(self, mx=(), a=(), aaaa=(), txt=(), zones=("test",), port=None, silent=(),
-                 ptr=()):
+                 ptr=(), ttl=0):
         self.mx, self.a, self.aaaa, self.txt = list(mx), list(a), list(aaaa), list(txt)
         self.ptr = list(ptr)
         self.zones, self.silent = zones, list(silent)
+        self.ttl = ttl
         self._silent_udp = None
         self.port = port or h.free_port()
         self.proc = None
@@ -74,7 +77,8 @@ class Dnsmasq:
     def _args(self):
         args = [DNSMASQ, "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
                 "--no-hosts", "--no-poll", "--bind-interfaces", "--listen-address=127.0.0.1",
-                f"--port={self.port}", "--pid-file=", "--cache-size=0", "--log-facility=-"]
+                f"--port={self.port}", "--pid-file=", "--cache-size=0", "--log-facility=-",
+                f"--local-ttl={self.ttl}"]
         if os.geteuid() == 0:
             args += ["--user=root", "--group=root"]
         args += [f"--local=/{z}/" for z in self.zones]
