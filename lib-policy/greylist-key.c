@@ -54,6 +54,12 @@ char *greylist_address_key(const char *address, char *buf, size_t size)
 	return buf;
 }
 
+bool greylist_verdict_passes(enum greylist_verdict verdict)
+{
+	return verdict == GREYLIST_WHITELISTED || verdict == GREYLIST_NETWORK_WHITELISTED ||
+	       verdict == GREYLIST_PASS;
+}
+
 int greylist_verdict_parse(const char *text, enum greylist_verdict *verdict_r,
 			   unsigned int *wait_r)
 {
@@ -64,6 +70,10 @@ int greylist_verdict_parse(const char *text, enum greylist_verdict *verdict_r,
 	*wait_r = 0;
 	if (strcmp(text, "whitelisted") == 0) {
 		*verdict_r = GREYLIST_WHITELISTED;
+		return 0;
+	}
+	if (strcmp(text, "network-whitelisted") == 0) {
+		*verdict_r = GREYLIST_NETWORK_WHITELISTED;
 		return 0;
 	}
 	if (strcmp(text, "pass") == 0) {

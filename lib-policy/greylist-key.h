@@ -12,7 +12,8 @@
 #include <stddef.h>
 
 enum greylist_verdict {
-	GREYLIST_WHITELISTED,   /* triplet or network whitelisted: pass */
+	GREYLIST_WHITELISTED,   /* the triplet is whitelisted: pass */
+	GREYLIST_NETWORK_WHITELISTED,   /* the client's whole network is: pass */
 	GREYLIST_PASS,          /* a retry after the delay: pass, now whitelisted */
 	GREYLIST_NEW,           /* first sight: 451 */
 	GREYLIST_EARLY,         /* retried too soon: 451 */
@@ -27,9 +28,12 @@ bool greylist_sender_ignored(const char *list, const char *sender);
    buf, or NULL when the address does not fit. */
 char *greylist_address_key(const char *address, char *buf, size_t size);
 
-/* Parse "whitelisted", "pass", "new:N" or "early:N" (N seconds still to
-   wait, 0 or more). Returns 0, or -1 when text is none of these. */
+/* Parse "whitelisted", "network-whitelisted", "pass", "new:N" or
+   "early:N" (N seconds still to wait, 0 or more). Returns 0, or -1 when
+   text is none of these. */
 int greylist_verdict_parse(const char *text, enum greylist_verdict *verdict_r,
 			   unsigned int *wait_r);
+/* Whether the verdict lets the message through. */
+bool greylist_verdict_passes(enum greylist_verdict verdict);
 
 #endif

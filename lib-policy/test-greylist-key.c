@@ -37,10 +37,16 @@ static void test_greylist_verdict(void)
 
 	test_assert_int(greylist_verdict_parse("whitelisted", &v, &wait), 0);
 	test_assert_int(v, GREYLIST_WHITELISTED);
+	test_assert(greylist_verdict_passes(v));
+	test_assert_int(greylist_verdict_parse("network-whitelisted", &v, &wait), 0);
+	test_assert_int(v, GREYLIST_NETWORK_WHITELISTED);
+	test_assert(greylist_verdict_passes(v));
+	test_assert_int(greylist_verdict_parse("network-whitelisted:1", &v, &wait), -1);
 	test_assert_int(greylist_verdict_parse("pass", &v, &wait), 0);
 	test_assert_int(v, GREYLIST_PASS);
 	test_assert_int(greylist_verdict_parse("new:300", &v, &wait), 0);
 	test_assert_int(v, GREYLIST_NEW);
+	test_assert(!greylist_verdict_passes(v));
 	test_assert_int(wait, 300);
 	test_assert_int(greylist_verdict_parse("early:0", &v, &wait), 0);
 	test_assert_int(v, GREYLIST_EARLY);

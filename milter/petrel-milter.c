@@ -258,7 +258,7 @@ static sfsistat petrel_milter_envrcpt(SMFICTX *ctx, char **argv)
 		return SMFIS_CONTINUE;
 	}
 	if (greylist_verdict_parse(verdict_text, &verdict, &wait) < 0 ||
-	    verdict == GREYLIST_PASS || verdict == GREYLIST_WHITELISTED)
+	    greylist_verdict_passes(verdict))
 		return SMFIS_CONTINUE;
 	log_info("milter", NULL, "event=greylisted ip=%s sender=<%s> rcpt=<%s> verdict=%s",
 		 c->ip, c->sender, rcpt, verdict_text);

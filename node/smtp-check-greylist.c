@@ -11,6 +11,12 @@
  * greylist_ignore_sender_domains skip. The null sender is the triplet's
  * empty sender (as Postgrey does). A failed lookup lets the recipient
  * through (logged): greylisting only delays, it must never lose mail.
+ *
+ * When the answer is that the client's whole network is whitelisted (a
+ * known sender, auto-whitelisted after greylist_auto_whitelist passes),
+ * the worker remembers it for SMTP_GREYLIST_MEMORY_SECONDS: the next
+ * recipients and messages from that client skip the round trip. That is
+ * also how long `greylist flush` takes to reach a worker's memory.
  */
 #include "smtp-checks.h"
 
@@ -19,11 +25,53 @@
 #include "settings.h"
 #include "smtp-session-private.h"
 #include "store-greylist.h"
+#include "strcache.h"
+#include "xalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* Longest address kept in a triplet (RFC 5321: 64 + 1 + 255). */
 #define SMTP_GREYLIST_ADDRESS_MAX 321
+#define SMTP_GREYLIST_MEMORY_SECONDS 60.
+#define SMTP_GREYLIST_MEMORY_ENTRIES 10000
+
+/* This worker process's memory of clients whose network is whitelisted,
+   keyed "ip/v4 prefix/v6 prefix" (the prefixes may differ per recipient
+   domain); the values only mark presence. */
+static struct strcache *smtp_greylist_memory;
+
+static void smtp_greylist_memory_key(const struct smtp_session *s, char *key, size_t size)
+{
+	const struct settings_cache *set = s->worker->settings;
+	int64_t domain_id = smtp_policy_rcpt_domain_id(s);
+
+	snprintf(key, size, "%s/%lld/%lld", s->ws.ip,
+		 settings_get_number(set, "greylist_ipv4_prefix", domain_id, 0),
+		 settings_get_number(set, "greylist_ipv6_prefix", domain_id, 0));
+}
+
+static bool smtp_greylist_remembered(const struct smtp_session *s)
+{
+	char key[128];
+
+	if (smtp_greylist_memory == NULL)
+		return false;
+	smtp_greylist_memory_key(s, key, sizeof(key));
+	return strcache_get(smtp_greylist_memory, key, ev_now(s->worker->loop),
+			    SMTP_GREYLIST_MEMORY_SECONDS) != NULL;
+}
+
+static void smtp_greylist_remember(const struct smtp_session *s)
+{
+	char key[128];
+
+	if (smtp_greylist_memory == NULL)
+		smtp_greylist_memory = strcache_new(free);
+	smtp_greylist_memory_key(s, key, sizeof(key));
+	strcache_put(smtp_greylist_memory, key, xcalloc(1, 1), ev_now(s->worker->loop),
+		     SMTP_GREYLIST_MEMORY_ENTRIES);
+}
 
 static void smtp_check_greylist_reply(void *ctx, const char *error, const char *text)
 {
@@ -44,7 +92,9 @@ static void smtp_check_greylist_reply(void *ctx, const char *error, const char *
 		smtp_check_done(run, SMTP_VERDICT_CONTINUE, NULL, "greylist lookup failed");
 		return;
 	}
-	if (verdict == GREYLIST_PASS || verdict == GREYLIST_WHITELISTED) {
+	if (verdict == GREYLIST_NETWORK_WHITELISTED)
+		smtp_greylist_remember(s);
+	if (greylist_verdict_passes(verdict)) {
 		smtp_check_done(run, SMTP_VERDICT_CONTINUE, NULL, text);
 		return;
 	}
@@ -73,6 +123,10 @@ static void smtp_check_greylist_start(struct smtp_session *s, struct smtp_check_
 	if (greylist_address_key(s->tx->mail_from, sender, sizeof(sender)) == NULL ||
 	    greylist_address_key(smtp_policy_rcpt(s), rcpt, sizeof(rcpt)) == NULL) {
 		smtp_check_done(run, SMTP_VERDICT_CONTINUE, NULL, "address too long");
+		return;
+	}
+	if (smtp_greylist_remembered(s)) {
+		smtp_check_done(run, SMTP_VERDICT_CONTINUE, NULL, "network-whitelisted");
 		return;
 	}
 	q = (struct store_greylist_query){

@@ -166,6 +166,26 @@ def test_network_auto_whitelisted_after_passes(pg, node, ctl):
     assert rcpt_reply(port, "127.0.6.1", "someone@else.test", "user@example.test")[0] == 451
 
 
+def test_whitelisted_network_is_remembered_by_the_worker(pg, node):
+    """A worker remembers a whitelisted network for a minute: within one
+    session (one worker) a later recipient passes without asking
+    PostgreSQL, even after the network's row is gone; a new network is
+    still asked (and greylisted)."""
+    pg.sql("INSERT INTO greylist_networks (network, passes, whitelisted_until, expires_at)"
+           " VALUES ('127.0.7.0/24', 5, now() + interval '1 day', now() + interval '1 day')")
+    client = connect(node.port("smtp"), "127.0.7.1")
+    try:
+        assert client.mail("memory@remote.test")[0] == 250
+        assert client.rcpt("alice@example.test")[0] == 250
+        pg.sql("DELETE FROM greylist_networks WHERE network = '127.0.7.0/24'")
+        assert client.rcpt("bob@example.test")[0] == 250
+    finally:
+        client.close()
+    assert triplet(pg, "127.0.7.0/24", "memory@remote.test", "bob@example.test") is None
+    assert rcpt_reply(node.port("smtp"), "127.0.8.1", "memory@remote.test",
+                      "bob@example.test")[0] == 451
+
+
 def test_ignored_sender_domains(pg, node, settings):
     settings.set("greylist_ignore_sender_domains", "friend.test, .trusted.test")
     port = node.port("smtp")
