@@ -13,7 +13,7 @@ static void store_greylist_reply(void *ctx, const struct pg_reply *reply)
 	store_greylist_callback_t *callback = (store_greylist_callback_t *)call->callback;
 	const char *error = store_reply_error(reply);
 
-	callback(call->ctx, error, error == NULL ? store_get_text(reply->results[1], 0, 0) : NULL);
+	callback(call->ctx, error, error == NULL ? store_get_text(reply->results[0], 0, 0) : NULL);
 	free(call);
 }
 
@@ -22,9 +22,7 @@ void store_greylist_check(struct pg_pool *pool, const struct store_greylist_quer
 {
 	struct pg_request *req = pg_request_new(store_greylist_reply, STORE_CALL(callback, ctx));
 
-	/* greylist state is not mail: a crash may forget the last moments of
-	   it (a client is greylisted once more), so no WAL flush is waited for */
-	pg_request_add(req, "SET LOCAL synchronous_commit = off");
+	/* the function commits without waiting for the WAL flush (017) */
 	pg_request_add(req, "SELECT petrel_greylist_check($1::inet, $2, $3, $4::int, $5::int, "
 		       "$6::int, $7::int, $8::int, $9::int)");
 	pg_request_param_text(req, q->ip);

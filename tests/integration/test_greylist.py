@@ -172,17 +172,17 @@ def test_whitelisted_network_is_remembered_by_the_worker(pg, node):
     PostgreSQL, even after the network's row is gone; a new network is
     still asked (and greylisted)."""
     pg.sql("INSERT INTO greylist_networks (network, passes, whitelisted_until, expires_at)"
-           " VALUES ('127.0.7.0/24', 5, now() + interval '1 day', now() + interval '1 day')")
-    client = connect(node.port("smtp"), "127.0.7.1")
+           " VALUES ('127.0.10.0/24', 5, now() + interval '1 day', now() + interval '1 day')")
+    client = connect(node.port("smtp"), "127.0.10.1")
     try:
         assert client.mail("memory@remote.test")[0] == 250
         assert client.rcpt("alice@example.test")[0] == 250
-        pg.sql("DELETE FROM greylist_networks WHERE network = '127.0.7.0/24'")
+        pg.sql("DELETE FROM greylist_networks WHERE network = '127.0.10.0/24'")
         assert client.rcpt("bob@example.test")[0] == 250
     finally:
         client.close()
-    assert triplet(pg, "127.0.7.0/24", "memory@remote.test", "bob@example.test") is None
-    assert rcpt_reply(node.port("smtp"), "127.0.8.1", "memory@remote.test",
+    assert triplet(pg, "127.0.10.0/24", "memory@remote.test", "bob@example.test") is None
+    assert rcpt_reply(node.port("smtp"), "127.0.11.1", "memory@remote.test",
                       "bob@example.test")[0] == 451
 
 

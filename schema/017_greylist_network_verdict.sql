@@ -1,4 +1,4 @@
--- 018: the greylist verdict says when the client's whole network is
+-- 017: the greylist verdict says when the client's whole network is
 -- whitelisted ('network-whitelisted' instead of 'whitelisted'), so a node
 -- may remember that for a minute and skip the round trip for the next
 -- recipients and messages from that client. The rest of the function is
@@ -18,6 +18,9 @@ DECLARE
     v_row greylist%ROWTYPE;
     v_passes int;
 BEGIN
+    -- greylist state is not mail: a crash may forget its last moments (a
+    -- client is greylisted once more), so its commit waits for no flush
+    PERFORM set_config('synchronous_commit', 'off', true);
     SELECT n.whitelisted_until INTO v_white FROM greylist_networks n WHERE n.network = v_net;
     IF v_white > now() THEN
         IF v_white < v_stale THEN
