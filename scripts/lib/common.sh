@@ -6,7 +6,8 @@ PETREL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # Debian packages needed to build Petrel.
 PETREL_BUILD_DEPS=(build-essential cmake pkg-config libev-dev libpq-dev libinih-dev
                    libssl-dev libsystemd-dev libcrypt-dev libjansson-dev libc-ares-dev
-                   libopendkim-dev libpcre2-dev libspf2-dev libopendmarc-dev libmilter-dev)
+                   libopendkim-dev libpcre2-dev libspf2-dev libopendmarc-dev libmilter-dev
+                   libhttp-parser-dev)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
