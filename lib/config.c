@@ -71,6 +71,20 @@ static int config_handle_node(struct petrel_config *c, const char *key, const ch
 	return 0;
 }
 
+/* [admin] tls = no serves plain HTTP behind a TLS-terminating proxy. */
+static int config_handle_admin(struct petrel_config *c, const char *key, const char *value)
+{
+	if (strcmp(key, "www") == 0)
+		config_set_str(&c->admin_www, value);
+	else if (strcmp(key, "tls") != 0)
+		return -2;
+	else if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
+		c->admin_tls = strcmp(value, "yes") == 0;
+	else
+		return -1;
+	return 0;
+}
+
 /* Debian's libinih reports no line to the handler: errors are recorded
    here and config_load() prefixes the line ini_parse() returns. */
 static int config_handle(void *user, const char *section, const char *key,
@@ -115,6 +129,8 @@ static int config_handle(void *user, const char *section, const char *key,
 			config_set_str(&c->dns_servers, value);
 		else
 			ret = -2;
+	} else if (strcmp(section, "admin") == 0) {
+		ret = config_handle_admin(c, key, value);
 	} else if (strcmp(section, "log") == 0) {
 		if (strcmp(key, "level") != 0)
 			ret = -2;
@@ -145,6 +161,8 @@ int config_load(const char *path, struct petrel_config **config_r, const char **
 	c->drain_timeout_secs = 30;
 	c->db_pool_size = 4;
 	c->log_level = LOG_INFO;
+	c->admin_tls = true;
+	c->admin_www = xstrdup(PETREL_WWW_DIR);
 	ret = ini_parse(path, config_handle, &p);
 	if (ret < 0) {
 		snprintf(error, sizeof(error), "%s: cannot open config file", path);
@@ -197,5 +215,6 @@ void config_free(struct petrel_config **config)
 	free(c->tls_key);
 	free(c->etcd_endpoints);
 	free(c->dns_servers);
+	free(c->admin_www);
 	free(c);
 }

@@ -55,6 +55,10 @@ struct petrel_config {
 	   NULL = the system's /etc/resolv.conf */
 	char *dns_servers;
 
+	/* [admin] */
+	bool admin_tls;          /* HTTPS when [tls] is configured (default yes) */
+	char *admin_www;         /* the web UI's folder */
+
 	/* [log] */
 	int log_level;           /* enum log_level */
 };

@@ -45,6 +45,9 @@ struct pg_request {
 	unsigned int nparams, params_alloc;
 	PGresult **results;
 	ev_tstamp queued_at;
+	struct pg_pool *pool;       /* set on submit, for the statistics */
+	ev_tstamp submitted_at;     /* ev_time(): ev_now() lags within an iteration */
+	bool waited;                /* had to queue for a connection */
 	bool partly_sent;           /* a send failed after bytes may have left */
 };
 
@@ -69,6 +72,12 @@ struct pg_pool {
 	ev_timer deferred;
 	ev_timer queue_check;
 	double queue_timeout;
+	struct pg_pool_stats own_stats;
+	struct pg_pool_stats *stats;        /* own_stats unless redirected */
+};
+
+const double pg_pool_bucket_bounds[PG_POOL_BUCKETS - 1] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 };
 
 static void pg_pool_dispatch(struct pg_pool *pool);
@@ -96,8 +105,26 @@ static void pg_request_free(struct pg_request *req)
 	free(req);
 }
 
+static void pg_stats_add(uint64_t *counter, uint64_t n)
+{
+	__atomic_add_fetch(counter, n, __ATOMIC_RELAXED);
+}
+
+static void pg_stats_record_query(struct pg_pool_stats *stats, double seconds)
+{
+	unsigned int b = 0;
+
+	while (b < PG_POOL_BUCKETS - 1 && seconds > pg_pool_bucket_bounds[b])
+		b++;
+	pg_stats_add(&stats->queries, 1);
+	pg_stats_add(&stats->query_us, (uint64_t)(seconds * 1e6));
+	pg_stats_add(&stats->buckets[b], 1);
+}
+
 static void pg_request_finish(struct pg_request *req, const char *error, bool rolled_back)
 {
+	if (req->pool != NULL)
+		pg_stats_record_query(req->pool->stats, ev_time() - req->submitted_at);
 	if (req->results == NULL)
 		req->results = xcalloc(req->nstmts == 0 ? 1 : req->nstmts, sizeof(*req->results));
 	struct pg_reply reply = {
@@ -433,6 +460,11 @@ static void pg_pool_dispatch(struct pg_pool *pool)
 			pool->tail = NULL;
 		pool->queued--;
 		req->next = NULL;
+		if (req->waited) {
+			pg_stats_add(&pool->stats->waits, 1);
+			pg_stats_add(&pool->stats->wait_us,
+				     (uint64_t)((ev_time() - req->submitted_at) * 1e6));
+		}
 		if (!pg_conn_send(pc, req)) {
 			const char *error = PQerrorMessage(pg_link_conn(pc->link));
 
@@ -475,6 +507,7 @@ struct pg_pool *pg_pool_new(struct ev_loop *loop, const char *conninfo, unsigned
 	pool->loop = loop;
 	pool->size = size;
 	pool->queue_timeout = 30;
+	pool->stats = &pool->own_stats;
 	pool->conns = xcalloc(size, sizeof(*pool->conns));
 	ev_init(&pool->deferred, pg_pool_deferred_cb);
 	ev_timer_init(&pool->queue_check, pg_pool_queue_check_cb, 1, 1);
@@ -545,6 +578,8 @@ void pg_pool_set_queue_timeout(struct pg_pool *pool, double seconds)
 void pg_pool_submit(struct pg_pool *pool, struct pg_request *req)
 {
 	req->queued_at = ev_now(pool->loop);
+	req->pool = pool;
+	req->submitted_at = ev_time();
 	req->next = NULL;
 	if (pool->tail != NULL)
 		pool->tail->next = req;
@@ -553,6 +588,18 @@ void pg_pool_submit(struct pg_pool *pool, struct pg_request *req)
 	pool->tail = req;
 	pool->queued++;
 	pg_pool_dispatch(pool);
+	/* FIFO: if anything is still queued, this request is */
+	req->waited = pool->queued > 0;
+}
+
+const struct pg_pool_stats *pg_pool_stats(const struct pg_pool *pool)
+{
+	return pool->stats;
+}
+
+void pg_pool_set_stats(struct pg_pool *pool, struct pg_pool_stats *stats)
+{
+	pool->stats = stats;
 }
 
 void pg_pool_query(struct pg_pool *pool, const char *sql, unsigned int nparams,

@@ -80,6 +80,25 @@ void pg_pool_submit(struct pg_pool *pool, struct pg_request *req);
 void pg_pool_query(struct pg_pool *pool, const char *sql, unsigned int nparams,
 		   const char *const *params, pg_callback_t *callback, void *ctx);
 
+/* Statistics: requests that had to wait for a free connection, and the
+   latency of every request from submit to reply (queueing included, which
+   is what callers feel), as a histogram. */
+#define PG_POOL_BUCKETS 12       /* 11 bounds, then +Inf */
+extern const double pg_pool_bucket_bounds[PG_POOL_BUCKETS - 1];   /* seconds */
+
+struct pg_pool_stats {
+	uint64_t waits;
+	uint64_t wait_us;                   /* total time spent waiting */
+	uint64_t queries;                   /* requests answered */
+	uint64_t query_us;                  /* their total latency */
+	uint64_t buckets[PG_POOL_BUCKETS];  /* per bucket, not cumulative */
+};
+
+const struct pg_pool_stats *pg_pool_stats(const struct pg_pool *pool);
+/* Count into *stats instead (e.g. in memory shared with other processes,
+   which read it with relaxed atomic loads); it must outlive the pool. */
+void pg_pool_set_stats(struct pg_pool *pool, struct pg_pool_stats *stats);
+
 /* How long a request may wait for a working connection (seconds). */
 void pg_pool_set_queue_timeout(struct pg_pool *pool, double seconds);
 

@@ -29,7 +29,8 @@ static void test_config_full(void)
 		     "[listen]\nsmtp = 0.0.0.0:25\nlmtp = 127.0.0.1:24\nadmin = 0.0.0.0:9999\n"
 		     "[tls]\ncert = /c.pem\nkey = /k.pem\n"
 		     "[etcd]\nendpoints = http://10.0.0.11:2379\n"
-		     "[dns]\nservers = 127.0.0.1:5353\n[log]\nlevel = debug\n");
+		     "[dns]\nservers = 127.0.0.1:5353\n[admin]\ntls = no\nwww = /srv/www\n"
+		     "[log]\nlevel = debug\n");
 	test_assert_int(config_load(config_path, &c, &error), 0);
 	if (c == NULL)
 		return;
@@ -44,8 +45,19 @@ static void test_config_full(void)
 	test_assert_str(c->tls_key, "/k.pem");
 	test_assert_str(c->dns_servers, "127.0.0.1:5353");
 	test_assert_int(c->log_level, 0);
+	test_assert(!c->admin_tls);
+	test_assert_str(c->admin_www, "/srv/www");
 	config_free(&c);
 	test_assert(c == NULL);
+
+	/* [admin] defaults: HTTPS, the installed UI */
+	write_config("[database]\nconninfo = x\n");
+	test_assert_int(config_load(config_path, &c, &error), 0);
+	if (c == NULL)
+		return;
+	test_assert(c->admin_tls);
+	test_assert(strstr(c->admin_www, "/share/petrel/www") != NULL);
+	config_free(&c);
 }
 
 static void test_config_errors(void)
@@ -68,6 +80,10 @@ static void test_config_errors(void)
 	write_config("[nodes]\nid = n\n");
 	test_assert_int(config_load(config_path, &c, &error), -1);
 	test_assert(error != NULL && strstr(error, "unknown section [nodes]") != NULL);
+
+	write_config("[database]\nconninfo = x\n[admin]\ntls = maybe\n");
+	test_assert_int(config_load(config_path, &c, &error), -1);
+	test_assert(error != NULL && strstr(error, "invalid value 'maybe' for admin.tls") != NULL);
 
 	test_assert_int(config_load("/nonexistent/petrel.conf", &c, &error), -1);
 	test_assert(error != NULL && strstr(error, "cannot open") != NULL);
