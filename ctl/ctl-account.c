@@ -28,9 +28,7 @@ static const struct ctl_column ctl_account_columns[] = {
 	{ NULL, "created_at", CTL_CELL_TEXT, NULL },
 };
 
-/* The first line of stdin without its line end ("" when there is none);
-   free it with ctl_password_free(). */
-static char *ctl_password_read(void)
+char *ctl_password_read(void)
 {
 	char *line = NULL;
 	size_t size = 0;
@@ -47,7 +45,7 @@ static char *ctl_password_read(void)
 	return line;
 }
 
-static void ctl_password_free(char *password)
+void ctl_password_free(char *password)
 {
 	explicit_bzero(password, strlen(password));
 	free(password);

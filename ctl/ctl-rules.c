@@ -6,15 +6,15 @@
  *            [priority=N] [comment=TEXT] [disabled]
  *   delivery-rule add NAME ACTION [ARG] [if FIELD OP VALUE [and ...]] [...]
  *
- * A rule is validated with lib-policy before it is stored, so a regex
- * that does not compile is refused with PCRE2's message and offset.
+ * A rule is validated with lib-policy (rule-check.h, as the web admin
+ * does) before it is stored, so a regex that does not compile is refused
+ * with PCRE2's message and offset.
  */
 #include "ctl.h"
 
 #include "admin-rules.h"
 #include "ctl-output.h"
-#include "delivery-rule.h"
-#include "smtp-rule.h"
+#include "rule-check.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -78,17 +78,6 @@ static int ctl_rule_int(const char *text, long long min, long long max, long lon
 	return 0;
 }
 
-/* Names appear in logs and the block log ("rule NAME") and may be given
-   instead of the id, so they are plain words that are not numbers. */
-static bool ctl_rule_name_valid(const char *name)
-{
-	size_t len = strlen(name);
-
-	return len > 0 && len <= 64 && strspn(name, "0123456789") < len &&
-	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._-") == len;
-}
-
 /* Whether ACTION's optional argument is the next word: reject/tempfail
    take a reply starting with its code; the others need one. */
 static bool ctl_rule_takes_arg(const char *action, const char *next)
@@ -136,52 +125,22 @@ static enum ctl_exit ctl_rule_parse_tail(struct ctl_context *ctx, int i, struct 
 }
 
 /* The rule as the node will load it, to refuse what it could not run. */
-static int ctl_rule_validate_smtp(const struct admin_rule *rule, char *error, size_t size)
+static int ctl_rule_validate(enum admin_rule_kind kind, const struct admin_rule *rule,
+			     char *error, size_t size)
 {
-	struct smtp_rule r;
-	int stage = smtp_rule_stage_parse(rule->stage);
-	int action = smtp_rule_action_parse(rule->action);
-	int ret = 0;
+	struct rule_check_cond *conds = xcalloc(rule->cond_count + 1, sizeof(*conds));
+	struct rule_check check = {
+		.smtp = kind == ADMIN_RULE_SMTP, .name = rule->name, .priority = rule->priority,
+		.stage = rule->stage, .action = rule->action, .action_arg = rule->action_arg,
+		.weight = rule->weight, .conds = conds, .cond_count = rule->cond_count,
+	};
+	int ret;
 
-	if (stage < 0) {
-		snprintf(error, size, "unknown stage '%s' (connect, helo, mail, rcpt, headers, "
-			 "complete)", rule->stage);
-		return -1;
-	}
-	if (action < 0) {
-		snprintf(error, size, "unknown action '%s' (accept, reject, tempfail, weight, "
-			 "add_header, tag_subject, discard, redirect)", rule->action);
-		return -1;
-	}
-	if (smtp_rule_check_action(stage, action, rule->action_arg, error, size) < 0)
-		return -1;
-	smtp_rule_init(&r, 0, rule->name, rule->priority, stage, action, rule->action_arg,
-		       rule->weight);
-	for (unsigned int i = 0; i < rule->cond_count && ret == 0; i++)
-		ret = smtp_rule_add_cond(&r, rule->conds[i].attribute, rule->conds[i].op,
-					 rule->conds[i].value, error, size);
-	smtp_rule_deinit(&r);
-	return ret;
-}
-
-static int ctl_rule_validate_delivery(const struct admin_rule *rule, char *error, size_t size)
-{
-	struct delivery_rule r;
-	int action = delivery_rule_action_parse(rule->action);
-	int ret = 0;
-
-	if (action < 0) {
-		snprintf(error, size, "unknown action '%s' (move, copy, mark_read, flag, keyword, "
-			 "reject)", rule->action);
-		return -1;
-	}
-	if (delivery_rule_check_action(action, rule->action_arg, error, size) < 0)
-		return -1;
-	delivery_rule_init(&r, 0, rule->name, rule->priority, action, rule->action_arg);
-	for (unsigned int i = 0; i < rule->cond_count && ret == 0; i++)
-		ret = delivery_rule_add_cond(&r, rule->conds[i].attribute, rule->conds[i].op,
-					     rule->conds[i].value, error, size);
-	delivery_rule_deinit(&r);
+	for (unsigned int i = 0; i < rule->cond_count; i++)
+		conds[i] = (struct rule_check_cond){ rule->conds[i].attribute, rule->conds[i].op,
+						     rule->conds[i].value };
+	ret = rule_check(&check, error, size);
+	free(conds);
 	return ret;
 }
 
@@ -196,7 +155,7 @@ static enum ctl_exit ctl_rule_add_kind(struct ctl_context *ctx, enum admin_rule_
 	long long weight;
 	int ret;
 
-	if (!ctl_rule_name_valid(rule.name))
+	if (!rule_check_name(rule.name))
 		return ctl_rule_fail(ctx, CTL_EXIT_USAGE, "a rule name is 1-64 letters, digits, "
 				     "'.', '_' or '-', not only digits");
 	if (kind == ADMIN_RULE_SMTP)
@@ -218,9 +177,7 @@ static enum ctl_exit ctl_rule_add_kind(struct ctl_context *ctx, enum admin_rule_
 		rule.action_arg = "";
 	}
 	status = ctl_rule_parse_tail(ctx, i, &rule);
-	if (status == CTL_EXIT_OK &&
-	    (kind == ADMIN_RULE_SMTP ? ctl_rule_validate_smtp(&rule, error, sizeof(error)) :
-	     ctl_rule_validate_delivery(&rule, error, sizeof(error))) < 0)
+	if (status == CTL_EXIT_OK && ctl_rule_validate(kind, &rule, error, sizeof(error)) < 0)
 		status = ctl_rule_fail(ctx, CTL_EXIT_ERROR, "rule %s: %s", rule.name, error);
 	if (status == CTL_EXIT_OK) {
 		ret = admin_rule_add(ctx->db, kind, &rule, &id, &ctx->error);

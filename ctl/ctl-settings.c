@@ -22,14 +22,6 @@ static const struct ctl_column ctl_setting_columns[] = {
 	{ NULL, "description", CTL_CELL_TEXT, NULL },
 };
 
-static const char *const ctl_setting_type_names[] = {
-	[SETTING_BOOL] = "bool",
-	[SETTING_INT] = "int",
-	[SETTING_SIZE] = "size",
-	[SETTING_DURATION] = "duration",
-	[SETTING_STRING] = "string",
-};
-
 /* The scope named by --domain or --account (server when neither). */
 static int ctl_settings_target(struct ctl_context *ctx, struct admin_settings_target *target_r)
 {
@@ -65,7 +57,7 @@ static void ctl_setting_row(const struct admin_setting *s, void *context)
 	else
 		snprintf(source, sizeof(source), "%s", s->source);
 	ctl_table_add(context, s->def->name, s->value, source, s->source,
-		      ctl_setting_type_names[s->def->type], s->def->default_value,
+		      admin_setting_type_name(s->def->type), s->def->default_value,
 		      s->invalid_value, s->invalid_source, s->def->description);
 }
 

@@ -38,6 +38,8 @@ enum ctl_option_id {
 	CTL_OPT_ALGORITHM,
 	CTL_OPT_OLDER,
 	CTL_OPT_COMMENT,
+	CTL_OPT_ROLE,
+	CTL_OPT_URL,
 	CTL_OPT_COUNT
 };
 
@@ -67,7 +69,13 @@ enum ctl_exit ctl_done(struct ctl_context *ctx, int ret, const char *fmt, ...)
 enum ctl_exit ctl_table_done(struct ctl_context *ctx, struct ctl_table **table, int ret,
 			     bool single);
 
+/* --password-stdin: the first line of stdin without its line end (""
+   when there is none); free it with ctl_password_free() (ctl-account.c). */
+char *ctl_password_read(void);
+void ctl_password_free(char *password);
+
 ctl_handler ctl_db_migrate, ctl_db_status;
+ctl_handler ctl_admin_add, ctl_admin_del, ctl_admin_list, ctl_admin_passwd, ctl_admin_setup_link;
 ctl_handler ctl_domain_add, ctl_domain_del, ctl_domain_list;
 ctl_handler ctl_account_add, ctl_account_del, ctl_account_list, ctl_account_passwd,
 	ctl_account_quota, ctl_account_block, ctl_account_unblock;

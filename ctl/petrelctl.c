@@ -44,6 +44,8 @@ static const struct ctl_option_def ctl_option_defs[CTL_OPT_COUNT] = {
 	[CTL_OPT_ALGORITHM] = { "algorithm", true },
 	[CTL_OPT_OLDER] = { "older", true },
 	[CTL_OPT_COMMENT] = { "comment", true },
+	[CTL_OPT_ROLE] = { "role", true },
+	[CTL_OPT_URL] = { "url", true },
 };
 
 #define CTL_GLOBAL_OPTIONS (CTL_OPT(CTL_OPT_CONFIG) | CTL_OPT(CTL_OPT_JSON) | CTL_OPT(CTL_OPT_HELP))
@@ -60,6 +62,15 @@ struct ctl_command {
 static const struct ctl_command ctl_commands[] = {
 	{ "db", "migrate", "", 0, 0, 0, 0, ctl_db_migrate },
 	{ "db", "status", "", 0, 0, 0, 0, ctl_db_status },
+	{ "admin", "add", "LOGIN [--role superadmin|domain] [--domain D[,D...]] --password-stdin",
+	  1, 1, CTL_OPT(CTL_OPT_ROLE) | CTL_OPT(CTL_OPT_DOMAIN) | CTL_OPT(CTL_OPT_PASSWORD_STDIN),
+	  CTL_OPT(CTL_OPT_PASSWORD_STDIN), ctl_admin_add },
+	{ "admin", "del", "LOGIN", 1, 1, 0, 0, ctl_admin_del },
+	{ "admin", "list", "", 0, 0, 0, 0, ctl_admin_list },
+	{ "admin", "passwd", "LOGIN --password-stdin", 1, 1, CTL_OPT(CTL_OPT_PASSWORD_STDIN),
+	  CTL_OPT(CTL_OPT_PASSWORD_STDIN), ctl_admin_passwd },
+	{ "admin", "setup-link", "[--url BASE]", 0, 0, CTL_OPT(CTL_OPT_URL), 0,
+	  ctl_admin_setup_link },
 	{ "domain", "add", "NAME", 1, 1, 0, 0, ctl_domain_add },
 	{ "domain", "del", "NAME [--force]", 1, 1, CTL_OPT(CTL_OPT_FORCE), 0, ctl_domain_del },
 	{ "domain", "list", "", 0, 0, 0, 0, ctl_domain_list },

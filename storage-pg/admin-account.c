@@ -5,8 +5,10 @@
 #include "admin-account.h"
 
 #include "admin-private.h"
+#include "admin-lines.h"
 #include "password.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +42,7 @@ int admin_account_lookup(struct admin_db *db, const char *address, int64_t *acco
 	return ret;
 }
 
-static char *admin_password_hash(struct admin_db *db, const char *password, const char **error_r)
+char *admin_password_hash(struct admin_db *db, const char *password, const char **error_r)
 {
 	char *hash;
 
@@ -174,25 +176,104 @@ int admin_account_set_blocked(struct admin_db *db, const char *address, bool blo
 				    blocked ? "blocked" : "active", error_r);
 }
 
-int admin_account_list(struct admin_db *db, const char *domain, admin_account_cb *cb,
-		       void *context, const char **error_r)
+int admin_account_set_display_name(struct admin_db *db, const char *address,
+				   const char *display_name, const char **error_r)
 {
-	static const char sql[] =
-		"SELECT a.localpart || '@' || d.name, a.display_name, a.status, a.quota_bytes,"
-		" coalesce(sum(m.bytes), 0), coalesce(sum(m.messages), 0), a.is_master,"
-		" " ADMIN_SQL_TIME("a.created_at")
-		" FROM accounts a JOIN domains d ON d.id = a.domain_id"
-		" LEFT JOIN mailboxes m ON m.account_id = a.id"
-		" WHERE $1::bigint IS NULL OR a.domain_id = $1"
-		" GROUP BY a.id, d.name ORDER BY d.name, a.localpart";
-	char id_text[24];
-	const char *param;
-	PGresult *res;
-
-	if (admin_domain_filter(db, domain, id_text, &param, error_r) < 0 ||
-	    (res = admin_query(db, sql, 1, &param, error_r)) == NULL)
+	if (admin_display_name_check(db, display_name, error_r) < 0)
 		return -1;
+	return admin_account_modify(db, address, ADMIN_ACCOUNT_UPDATE("display_name = $3"),
+				    display_name, error_r);
+}
+
+int admin_account_set_master(struct admin_db *db, const char *address, bool is_master,
+			     const char **error_r)
+{
+	return admin_account_modify(db, address, ADMIN_ACCOUNT_UPDATE("is_master = $3::boolean"),
+				    is_master ? "true" : "false", error_r);
+}
+
+/* The rows a query selects; $1 domain id, $2 allowed domain names joined
+   by newlines (names never hold one), $3 search text, $4 account id, each
+   NULL when not filtering. */
+#define ADMIN_ACCOUNT_JOIN " FROM accounts a JOIN domains d ON d.id = a.domain_id"
+#define ADMIN_ACCOUNT_FILTER \
+	" WHERE ($1::bigint IS NULL OR a.domain_id = $1)" \
+	" AND ($2::text IS NULL OR d.name = ANY (string_to_array($2, E'\\n')))" \
+	" AND ($3::text IS NULL OR strpos(a.localpart || '@' || d.name, lower($3)) > 0" \
+	"      OR strpos(lower(a.display_name), lower($3)) > 0)" \
+	" AND ($4::bigint IS NULL OR a.id = $4)"
+
+/* Usage of the account whose id is column id, as alias.bytes and
+   alias.messages. */
+#define ADMIN_ACCOUNT_USAGE(alias, id) \
+	" CROSS JOIN LATERAL (SELECT coalesce(sum(m.bytes), 0) AS bytes," \
+	"                            coalesce(sum(m.messages), 0) AS messages" \
+	"                       FROM mailboxes m WHERE m.account_id = " id ") " alias
+
+/* The page is cut in the inner query, on the accounts alone (usage only
+   when it is the sort key); usage and aliases are then looked up for the
+   page's rows only. Both levels order by the same output column names
+   (admin_account_order()), so the outer ORDER BY keeps the inner one. */
+#define ADMIN_ACCOUNT_PAGE_INNER \
+	"SELECT a.id, d.name AS domain, a.localpart, a.display_name, a.status, a.quota_bytes," \
+	" a.is_master, a.created_at, %s AS used_sort" \
+	ADMIN_ACCOUNT_JOIN "%s" ADMIN_ACCOUNT_FILTER "%s LIMIT $5::bigint OFFSET $6::bigint"
+#define ADMIN_ACCOUNT_PAGE \
+	"SELECT p.localpart || '@' || p.domain, p.display_name, p.status, p.quota_bytes," \
+	" u.bytes, u.messages, p.is_master, " ADMIN_SQL_TIME("p.created_at") "," \
+	" (SELECT string_agg(al.localpart || '@' || ad.name, E'\\n'" \
+	"                    ORDER BY ad.name, al.localpart)" \
+	"    FROM aliases al JOIN domains ad ON ad.id = al.domain_id" \
+	"   WHERE al.target = p.localpart || '@' || p.domain)" \
+	" FROM (" ADMIN_ACCOUNT_PAGE_INNER ") p" ADMIN_ACCOUNT_USAGE("u", "p.id") "%s"
+
+/* Sort keys: the column, then the address as the tie-break. Within one
+   domain the domain name is left out so the (domain_id, ...) indexes give
+   the order without a sort. */
+static const struct {
+	const char *name;
+	const char *column;
+} admin_account_sorts[] = {
+	{ "address", NULL },
+	{ "display_name", "display_name" },
+	{ "used_bytes", "used_sort" },
+	{ "created_at", "created_at" },
+	{ "quota_bytes", "quota_bytes" },
+};
+
+static void admin_account_order_add(char *buf, size_t size, const char *column, const char *dir)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, "%s%s%s", len > 0 ? ", " : " ORDER BY ", column, dir);
+}
+
+/* The ORDER BY clause of query, built from the fixed names above only. */
+static int admin_account_order(struct admin_db *db, const struct admin_account_query *query,
+			       char *buf, size_t size, const char **error_r)
+{
+	const char *sort = query->sort != NULL ? query->sort : "address";
+	const char *dir = query->descending ? " DESC" : "";
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(admin_account_sorts) / sizeof(admin_account_sorts[0]); i++) {
+		if (strcmp(admin_account_sorts[i].name, sort) != 0)
+			continue;
+		if (admin_account_sorts[i].column != NULL)
+			admin_account_order_add(buf, size, admin_account_sorts[i].column, dir);
+		if (query->domain == NULL)
+			admin_account_order_add(buf, size, "domain", dir);
+		admin_account_order_add(buf, size, "localpart", dir);
+		return 0;
+	}
+	*error_r = admin_error(db, "unknown sort field %s", sort);
+	return -1;
+}
+
+static void admin_account_rows(PGresult *res, admin_account_cb *cb, void *context)
+{
 	for (int i = 0; i < PQntuples(res); i++) {
+		char *aliases = PQgetvalue(res, i, 8);
 		struct admin_account account = {
 			.address = PQgetvalue(res, i, 0),
 			.display_name = PQgetvalue(res, i, 1),
@@ -203,9 +284,96 @@ int admin_account_list(struct admin_db *db, const char *domain, admin_account_cb
 			.is_master = admin_result_bool(res, i, 6),
 			.created_at = PQgetvalue(res, i, 7),
 		};
+		const char **list = admin_lines_split(aliases, &account.alias_count);
 
+		account.aliases = list;
 		cb(&account, context);
+		free(list);
 	}
-	PQclear(res);
+}
+
+/* The filter parameters $1..$4 of ADMIN_ACCOUNT_FILTER; *joined_r is the
+   allowed domains' text, to free. */
+static int admin_account_params(struct admin_db *db, const struct admin_account_query *query,
+				int64_t account_id, char id_text[static 24],
+				char account_text[static 24], const char *params[4],
+				char **joined_r, const char **error_r)
+{
+	*joined_r = NULL;
+	if (admin_domain_filter(db, query->domain, id_text, &params[0], error_r) < 0)
+		return -1;
+	*joined_r = admin_lines_join(query->domains, query->domain_count);
+	params[1] = *joined_r;
+	params[2] = query->search != NULL && query->search[0] != '\0' ? query->search : NULL;
+	params[3] = account_id > 0 ? admin_int_param(account_text, account_id) : NULL;
 	return 0;
+}
+
+static int admin_account_select(struct admin_db *db, const struct admin_account_query *query,
+				int64_t account_id, admin_account_cb *cb, void *context,
+				long long *total_r, const char **error_r)
+{
+	char id_text[24], account_text[24], limit[24], offset[24], order[160], sql[3072];
+	const char *params[6];
+	char *joined;
+	PGresult *res = NULL;
+	int ret = -1;
+
+	if (admin_account_order(db, query, order, sizeof(order), error_r) < 0 ||
+	    admin_account_params(db, query, account_id, id_text, account_text, params,
+				 &joined, error_r) < 0)
+		return -1;
+	params[4] = query->limit >= 0 ? admin_int_param(limit, query->limit) : NULL;
+	params[5] = admin_int_param(offset, query->offset);
+	bool by_usage = query->sort != NULL && strcmp(query->sort, "used_bytes") == 0;
+
+	/* sorting by usage needs every account's: one grouped pass over the
+	   mailboxes, not one lookup per account */
+	snprintf(sql, sizeof(sql), ADMIN_ACCOUNT_PAGE, by_usage ? "coalesce(s.bytes, 0)" : "0",
+		 by_usage ? " LEFT JOIN (SELECT account_id, sum(bytes) AS bytes FROM mailboxes"
+			    " GROUP BY account_id) s ON s.account_id = a.id" : "",
+		 order, order);
+	if ((res = admin_query(db, sql, 6, params, error_r)) == NULL)
+		goto out;
+	admin_account_rows(res, cb, context);
+	PQclear(res);
+	res = NULL;
+	if (total_r != NULL) {
+		if ((res = admin_query(db, "SELECT count(*)" ADMIN_ACCOUNT_JOIN ADMIN_ACCOUNT_FILTER,
+				       4, params,
+				       error_r)) == NULL)
+			goto out;
+		*total_r = admin_result_int(res, 0, 0);
+	}
+	ret = 0;
+out:
+	PQclear(res);
+	free(joined);
+	return ret;
+}
+
+int admin_account_page(struct admin_db *db, const struct admin_account_query *query,
+		       admin_account_cb *cb, void *context, long long *total_r,
+		       const char **error_r)
+{
+	return admin_account_select(db, query, 0, cb, context, total_r, error_r);
+}
+
+int admin_account_get(struct admin_db *db, const char *address, admin_account_cb *cb,
+		      void *context, const char **error_r)
+{
+	const struct admin_account_query query = { .limit = 1 };
+	int64_t account_id, domain_id;
+
+	if (admin_account_lookup(db, address, &account_id, &domain_id, error_r) < 0)
+		return -1;
+	return admin_account_select(db, &query, account_id, cb, context, NULL, error_r);
+}
+
+int admin_account_list(struct admin_db *db, const char *domain, admin_account_cb *cb,
+		       void *context, const char **error_r)
+{
+	const struct admin_account_query query = { .domain = domain, .limit = -1 };
+
+	return admin_account_select(db, &query, 0, cb, context, NULL, error_r);
 }

@@ -11,6 +11,7 @@
 #include "admin-db.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct admin_account_new {
 	const char *address;
@@ -29,6 +30,22 @@ struct admin_account {
 	long long messages;
 	bool is_master;
 	const char *created_at;      /* ISO 8601 UTC */
+	const char *const *aliases;  /* addresses of the aliases that target it */
+	size_t alias_count;
+};
+
+/* A page of accounts: filters, order and window, all applied in SQL. */
+struct admin_account_query {
+	const char *domain;          /* NULL = every domain */
+	/* NULL = no restriction; else only these domains (a domain admin's) */
+	const char *const *domains;
+	unsigned int domain_count;
+	const char *search;          /* part of the address or display name, any case */
+	const char *sort;            /* address (default), display_name, used_bytes,
+					created_at, quota_bytes */
+	bool descending;
+	long long offset;
+	long long limit;             /* < 0 = no limit */
 };
 
 typedef void admin_account_cb(const struct admin_account *account, void *context);
@@ -44,9 +61,21 @@ int admin_account_set_quota(struct admin_db *db, const char *address, long long 
 			    const char **error_r);
 int admin_account_set_blocked(struct admin_db *db, const char *address, bool blocked,
 			      const char **error_r);
+int admin_account_set_display_name(struct admin_db *db, const char *address,
+				   const char *display_name, const char **error_r);
+int admin_account_set_master(struct admin_db *db, const char *address, bool is_master,
+			     const char **error_r);
 /* Accounts of one domain (NULL = all), by domain then local part; pointers
    are valid during the callback only. */
 int admin_account_list(struct admin_db *db, const char *domain, admin_account_cb *cb,
 		       void *context, const char **error_r);
+/* One page of accounts; *total_r counts every match of the filters.
+   "unknown sort field F", "no such domain D". */
+int admin_account_page(struct admin_db *db, const struct admin_account_query *query,
+		       admin_account_cb *cb, void *context, long long *total_r,
+		       const char **error_r);
+/* One account ("no such account A"). */
+int admin_account_get(struct admin_db *db, const char *address, admin_account_cb *cb,
+		      void *context, const char **error_r);
 
 #endif

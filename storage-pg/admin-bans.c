@@ -3,17 +3,26 @@
  */
 #include "admin-bans.h"
 
+#include "admin-page.h"
 #include "admin-private.h"
 #include "netlist.h"
 
 #include <string.h>
 
-int admin_ban_list(struct admin_db *db, admin_ban_cb *cb, void *context, const char **error_r)
+int admin_ban_page(struct admin_db *db, long long offset, long long limit, admin_ban_cb *cb,
+		   void *context, long long *total_r, const char **error_r)
 {
-	PGresult *res = admin_query(db, "SELECT host(ip), reason, " ADMIN_SQL_TIME("created_at")
-				    ", " ADMIN_SQL_TIME("expires_at") " FROM bans"
-				    " WHERE expires_at > now() ORDER BY created_at DESC, ip",
-				    0, NULL, error_r);
+	/* the last column counts every ban in force */
+	static const char sql[] =
+		"SELECT host(ip), reason, " ADMIN_SQL_TIME("created_at") ", "
+		ADMIN_SQL_TIME("expires_at") ", count(*) OVER () FROM bans"
+		" WHERE expires_at > now() ORDER BY created_at DESC, ip"
+		" LIMIT $1::bigint OFFSET $2::bigint";
+	char limit_text[24], offset_text[24];
+	const char *params[2] = { limit < 0 ? NULL : admin_int_param(limit_text, limit),
+				  admin_int_param(offset_text, offset) };
+	PGresult *res = admin_query(db, sql, 2, params, error_r);
+	int ret;
 
 	if (res == NULL)
 		return -1;
@@ -27,8 +36,16 @@ int admin_ban_list(struct admin_db *db, admin_ban_cb *cb, void *context, const c
 
 		cb(&ban, context);
 	}
+	ret = admin_page_total(db, sql, 2, params, 0, 1, res, 4, total_r, error_r);
 	PQclear(res);
-	return 0;
+	return ret;
+}
+
+int admin_ban_list(struct admin_db *db, admin_ban_cb *cb, void *context, const char **error_r)
+{
+	long long total;
+
+	return admin_ban_page(db, 0, -1, cb, context, &total, error_r);
 }
 
 int admin_ban_del(struct admin_db *db, const char *ip, const char **error_r)

@@ -21,6 +21,9 @@ typedef void admin_ban_cb(const struct admin_ban *ban, void *context);
 
 /* The bans in force, the newest first. */
 int admin_ban_list(struct admin_db *db, admin_ban_cb *cb, void *context, const char **error_r);
+/* One page of them (limit < 0: all); *total_r counts them all. */
+int admin_ban_page(struct admin_db *db, long long offset, long long limit, admin_ban_cb *cb,
+		   void *context, long long *total_r, const char **error_r);
 /* Lift the ban of ip at once on every node; -1 with "IP is not banned"
    (or "invalid IP address 'IP'"). The failed logins that led to it are no
    longer counted for a new ban. */

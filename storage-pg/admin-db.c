@@ -7,6 +7,7 @@
 
 #include "xalloc.h"
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +111,13 @@ enum admin_error_kind admin_db_error_kind(const struct admin_db *db)
 
 bool admin_db_connected(const struct admin_db *db)
 {
-	return PQstatus(db->conn) == CONNECTION_OK;
+	struct pollfd pfd = { .fd = PQsocket(db->conn), .events = POLLIN };
+
+	/* an idle admin connection (no LISTEN) has nothing to read: anything
+	   there is most likely the server's goodbye (a shutdown or restart),
+	   which PQstatus() only reflects after a failed query; a needless
+	   reconnect is cheaper than a failed request */
+	return PQstatus(db->conn) == CONNECTION_OK && pfd.fd >= 0 && poll(&pfd, 1, 0) == 0;
 }
 
 static const char *admin_result_error(struct admin_db *db, const PGresult *res)

@@ -4,6 +4,7 @@
  */
 #include "admin-dkim.h"
 
+#include "admin-page.h"
 #include "admin-private.h"
 
 #include <stdlib.h>
@@ -81,23 +82,29 @@ int admin_dkim_del(struct admin_db *db, const char *domain, const char *input_se
 	return ret < 0 ? -1 : 0;
 }
 
-int admin_dkim_list(struct admin_db *db, const char *domain, admin_dkim_cb *cb, void *context,
-		    const char **error_r)
+int admin_dkim_page(struct admin_db *db, const struct admin_dkim_query *query,
+		   admin_dkim_cb *cb, void *context, long long *total_r, const char **error_r)
 {
+	/* the last column counts every matching key */
 	static const char sql[] =
 		"SELECT d.name, k.selector, k.algorithm, k.public_key,"
-		" " ADMIN_SQL_TIME("k.created_at")
+		" " ADMIN_SQL_TIME("k.created_at") ", count(*) OVER ()"
 		" FROM dkim_keys k JOIN domains d ON d.id = k.domain_id"
-		" WHERE $1::bigint IS NULL OR k.domain_id = $1"
-		" ORDER BY d.name, k.selector";
-	char id_text[24];
-	const char *param;
+		" WHERE ($1::bigint IS NULL OR k.domain_id = $1)"
+		"  AND ($2::text IS NULL OR k.selector = lower($2))"
+		" ORDER BY d.name, k.selector LIMIT $3::bigint OFFSET $4::bigint";
+	char id_text[24], limit_text[24], offset_text[24];
+	const char *params[4] = {
+		NULL, query->selector,
+		query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
+		admin_int_param(offset_text, query->offset),
+	};
 	PGresult *res;
 	int count;
 
-	if (admin_domain_filter(db, domain, id_text, &param, error_r) < 0)
+	if (admin_domain_filter(db, query->domain, id_text, &params[0], error_r) < 0)
 		return -1;
-	res = admin_query(db, sql, 1, &param, error_r);
+	res = admin_query(db, sql, 4, params, error_r);
 	if (res == NULL)
 		return -1;
 	count = PQntuples(res);
@@ -112,6 +119,17 @@ int admin_dkim_list(struct admin_db *db, const char *domain, admin_dkim_cb *cb, 
 
 		cb(&key, context);
 	}
+	if (admin_page_total(db, sql, 4, params, 2, 3, res, 5, total_r, error_r) < 0)
+		count = -1;
 	PQclear(res);
 	return count;
+}
+
+int admin_dkim_list(struct admin_db *db, const char *domain, admin_dkim_cb *cb, void *context,
+		    const char **error_r)
+{
+	struct admin_dkim_query query = { .domain = domain, .limit = -1 };
+	long long total;
+
+	return admin_dkim_page(db, &query, cb, context, &total, error_r);
 }

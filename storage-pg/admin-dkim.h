@@ -36,4 +36,28 @@ int admin_dkim_del(struct admin_db *db, const char *domain, const char *selector
 int admin_dkim_list(struct admin_db *db, const char *domain, admin_dkim_cb *cb, void *context,
 		    const char **error_r);
 
+/* Keys of one domain (NULL: every domain), only the one with selector
+   when not NULL, one page of them (limit < 0: all); *total_r counts them
+   all. Returns the number of keys given to cb, or -1. */
+struct admin_dkim_query {
+	const char *domain;
+	const char *selector;
+	long long offset;
+	long long limit;
+};
+int admin_dkim_page(struct admin_db *db, const struct admin_dkim_query *query,
+		   admin_dkim_cb *cb, void *context, long long *total_r, const char **error_r);
+
+/* Make a key pair with OpenSSL and store it (admin_dkim_add()):
+   algorithm "rsa" (2048 bits) or "ed25519"; selector NULL for the
+   default petrel-YYYYMM-ALGORITHM, written to selector_buf. *selector_r
+   is the stored selector. A second or so for RSA: never on a loop. */
+int admin_dkim_generate(struct admin_db *db, const char *domain, const char *selector,
+			const char *algorithm, char selector_buf[static ADMIN_DKIM_SELECTOR_MAX + 1],
+			const char **selector_r, const char **error_r);
+/* The TXT value publishing key, "v=DKIM1; k=rsa; p=..." (malloc'd), and
+   its name "SELECTOR._domainkey.DOMAIN." (malloc'd). */
+char *admin_dkim_record(const struct admin_dkim_key *key);
+char *admin_dkim_record_name(const struct admin_dkim_key *key);
+
 #endif

@@ -6,7 +6,9 @@
 
 #include "admin-private.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int admin_domain_lookup(struct admin_db *db, const char *input, int64_t *domain_id_r,
 			const char **error_r)
@@ -97,29 +99,131 @@ int admin_domain_del(struct admin_db *db, const char *input, bool force, const c
 	return ret;
 }
 
+/* The columns admin_domain_row() reads, from domains d. */
+#define ADMIN_DOMAIN_COLUMNS                                                  \
+	"d.name,"                                                             \
+	" (SELECT count(*) FROM accounts a WHERE a.domain_id = d.id),"        \
+	" (SELECT count(*) FROM aliases al WHERE al.domain_id = d.id),"       \
+	" " ADMIN_SQL_TIME("d.created_at")
+
+static void admin_domain_row(const PGresult *res, int row, admin_domain_cb *cb, void *context)
+{
+	struct admin_domain domain = {
+		.name = PQgetvalue(res, row, 0),
+		.accounts = admin_result_int(res, row, 1),
+		.aliases = admin_result_int(res, row, 2),
+		.created_at = PQgetvalue(res, row, 3),
+	};
+
+	cb(&domain, context);
+}
+
 int admin_domain_list(struct admin_db *db, admin_domain_cb *cb, void *context,
 		      const char **error_r)
 {
-	static const char sql[] =
-		"SELECT d.name,"
-		" (SELECT count(*) FROM accounts a WHERE a.domain_id = d.id),"
-		" (SELECT count(*) FROM aliases al WHERE al.domain_id = d.id),"
-		" " ADMIN_SQL_TIME("d.created_at")
-		" FROM domains d ORDER BY d.name";
-	PGresult *res = admin_query(db, sql, 0, NULL, error_r);
+	PGresult *res = admin_query(db, "SELECT " ADMIN_DOMAIN_COLUMNS
+				    " FROM domains d ORDER BY d.name", 0, NULL, error_r);
 
 	if (res == NULL)
 		return -1;
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct admin_domain domain = {
-			.name = PQgetvalue(res, i, 0),
-			.accounts = admin_result_int(res, i, 1),
-			.aliases = admin_result_int(res, i, 2),
-			.created_at = PQgetvalue(res, i, 3),
-		};
+	for (int i = 0; i < PQntuples(res); i++)
+		admin_domain_row(res, i, cb, context);
+	PQclear(res);
+	return 0;
+}
 
-		cb(&domain, context);
+int admin_domain_get(struct admin_db *db, const char *input, admin_domain_cb *cb, void *context,
+		     const char **error_r)
+{
+	char *name = admin_domain_name_parse(db, input, error_r);
+	PGresult *res;
+	int ret = -1;
+
+	if (name == NULL)
+		return -1;
+	res = admin_query(db, "SELECT " ADMIN_DOMAIN_COLUMNS " FROM domains d WHERE d.name = $1",
+			  1, (const char *const *)&name, error_r);
+	if (res != NULL && PQntuples(res) == 0) {
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such domain %s", name);
+	} else if (res != NULL) {
+		admin_domain_row(res, 0, cb, context);
+		ret = 0;
 	}
+	PQclear(res);
+	free(name);
+	return ret;
+}
+
+int admin_domain_rename(struct admin_db *db, const char *input, const char *new_input,
+			const char **error_r)
+{
+	char *name = admin_domain_name_parse(db, input, error_r), *new_name = NULL;
+	int ret = -1;
+
+	if (name != NULL && (new_name = admin_domain_name_parse(db, new_input, error_r)) != NULL) {
+		const char *params[2] = { name, new_name };
+
+		ret = admin_command(db, "UPDATE domains SET name = $2 WHERE name = $1 AND NOT EXISTS"
+				    " (SELECT 1 FROM domains WHERE name = $2 AND name <> $1)",
+				    2, params, error_r);
+		if (ret == 0 && admin_domain_lookup(db, new_name, &(int64_t){ 0 }, error_r) == 0)
+			*error_r = admin_error_of(db, ADMIN_ERROR_CONFLICT,
+						  "domain %s already exists", new_name);
+		else if (ret == 0)
+			*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such domain %s", name);
+	}
+	free(name);
+	free(new_name);
+	return ret > 0 ? 0 : -1;
+}
+
+int admin_domain_page(struct admin_db *db, const struct admin_domain_query *query,
+		      admin_domain_cb *cb, void *context, long long *total_r,
+		      const char **error_r)
+{
+	/* ORDER BY comes from this fixed list, never from the caller's text */
+	static const char *const sorts[][2] = {
+		{ "name", "d.name" }, { "created_at", "d.created_at" },
+		{ "accounts", "2" }, { "aliases", "3" },
+	};
+	const char *order = sorts[0][1];
+	char sql[1024], admin_text[24], limit_text[24], offset_text[24];
+	const char *params[4] = {
+		query->admin_id > 0 ? admin_int_param(admin_text, query->admin_id) : NULL,
+		query->search, admin_int_param(limit_text, query->limit),
+		admin_int_param(offset_text, (long long)query->offset),
+	};
+	PGresult *res;
+	int rows;
+
+	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
+		if (query->sort != NULL && strcmp(query->sort, sorts[i][0]) == 0)
+			order = sorts[i][1];
+	}
+	snprintf(sql, sizeof(sql), "SELECT " ADMIN_DOMAIN_COLUMNS ", count(*) OVER ()"
+		 " FROM domains d WHERE ($1::bigint IS NULL OR d.id IN (SELECT domain_id"
+		 " FROM admin_domains WHERE admin_id = $1))"
+		 " AND ($2::text IS NULL OR strpos(d.name, lower($2)) > 0)"
+		 " ORDER BY %s%s, d.name%s LIMIT $3 OFFSET $4", order,
+		 query->descending ? " DESC" : "", query->descending ? " DESC" : "");
+	res = admin_query(db, sql, 4, params, error_r);
+	if (res == NULL)
+		return -1;
+	rows = PQntuples(res);
+	*total_r = rows > 0 ? admin_result_int(res, 0, 4) : 0;
+	for (int i = 0; i < rows; i++)
+		admin_domain_row(res, i, cb, context);
+	PQclear(res);
+	if (rows > 0 || query->offset == 0)
+		return 0;
+	/* past the last page: the total still counts */
+	res = admin_query(db, "SELECT count(*) FROM domains d WHERE ($1::bigint IS NULL OR d.id IN"
+			  " (SELECT domain_id FROM admin_domains WHERE admin_id = $1))"
+			  " AND ($2::text IS NULL OR strpos(d.name, lower($2)) > 0)",
+			  2, params, error_r);
+	if (res == NULL)
+		return -1;
+	*total_r = admin_result_int(res, 0, 0);
 	PQclear(res);
 	return 0;
 }

@@ -27,4 +27,26 @@ int admin_domain_del(struct admin_db *db, const char *name, bool force, const ch
 int admin_domain_list(struct admin_db *db, admin_domain_cb *cb, void *context,
 		      const char **error_r);
 
+/* One domain; "no such domain NAME" (not found). */
+int admin_domain_get(struct admin_db *db, const char *name, admin_domain_cb *cb, void *context,
+		     const char **error_r);
+/* Rename a domain (its accounts, aliases and settings follow). */
+int admin_domain_rename(struct admin_db *db, const char *name, const char *new_name,
+			const char **error_r);
+
+/* Which page of domains admin_domain_page() lists. */
+struct admin_domain_query {
+	const char *search;          /* part of the name, or NULL */
+	const char *sort;            /* "name", "created_at", "accounts" or "aliases" */
+	bool descending;
+	unsigned long long offset;
+	unsigned int limit;
+	long long admin_id;          /* > 0: only the domains of this domain admin */
+};
+
+/* A page of domains; *total_r counts every match. */
+int admin_domain_page(struct admin_db *db, const struct admin_domain_query *query,
+		      admin_domain_cb *cb, void *context, long long *total_r,
+		      const char **error_r);
+
 #endif

@@ -4,24 +4,24 @@
  */
 #include "admin-greylist.h"
 
+#include "admin-page.h"
 #include "admin-private.h"
 
 #include <stddef.h>
-
-#define ADMIN_STR(x) #x
-#define ADMIN_XSTR(x) ADMIN_STR(x)
 
 static const char *admin_greylist_value(const PGresult *res, int row, int column)
 {
 	return PQgetisnull(res, row, column) ? NULL : PQgetvalue(res, row, column);
 }
 
-int admin_greylist_list(struct admin_db *db, admin_greylist_cb *cb, void *context,
+int admin_greylist_page(struct admin_db *db, long long offset, long long limit,
+			admin_greylist_cb *cb, void *context, long long *total_r,
 			const char **error_r)
 {
-	/* networks first (NULL first_seen), then the triplets, newest first */
+	/* networks first (NULL first_seen), then the triplets, newest first;
+	   the last column counts every row */
 	static const char sql[] =
-		"SELECT * FROM ("
+		"SELECT *, count(*) OVER () FROM ("
 		" SELECT network::text, NULL::text, NULL::text,"
 		"  CASE WHEN whitelisted_until > now() THEN 'whitelisted' ELSE 'counting' END,"
 		"  0, passes, NULL::text, NULL::text, " ADMIN_SQL_TIME("expires_at") ","
@@ -33,8 +33,12 @@ int admin_greylist_list(struct admin_db *db, admin_greylist_cb *cb, void *contex
 		"  attempts, passes, " ADMIN_SQL_TIME("first_seen") ", "
 		ADMIN_SQL_TIME("last_seen") ", " ADMIN_SQL_TIME("expires_at") ", 1, last_seen"
 		" FROM greylist) g"
-		" ORDER BY part, seen DESC LIMIT " ADMIN_XSTR(ADMIN_GREYLIST_LIST_MAX);
-	PGresult *res = admin_query(db, sql, 0, NULL, error_r);
+		" ORDER BY part, seen DESC LIMIT $1::bigint OFFSET $2::bigint";
+	char limit_text[24], offset_text[24];
+	const char *params[2] = { admin_int_param(limit_text, limit),
+				  admin_int_param(offset_text, offset) };
+	PGresult *res = admin_query(db, sql, 2, params, error_r);
+	int ret;
 
 	if (res == NULL)
 		return -1;
@@ -53,8 +57,17 @@ int admin_greylist_list(struct admin_db *db, admin_greylist_cb *cb, void *contex
 
 		cb(&e, context);
 	}
+	ret = admin_page_total(db, sql, 2, params, 0, 1, res, 11, total_r, error_r);
 	PQclear(res);
-	return 0;
+	return ret;
+}
+
+int admin_greylist_list(struct admin_db *db, admin_greylist_cb *cb, void *context,
+			const char **error_r)
+{
+	long long total;
+
+	return admin_greylist_page(db, 0, ADMIN_GREYLIST_LIST_MAX, cb, context, &total, error_r);
 }
 
 int admin_greylist_flush(struct admin_db *db, long long older_seconds, long long *count_r,

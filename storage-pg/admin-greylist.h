@@ -32,6 +32,10 @@ typedef void admin_greylist_cb(const struct admin_greylist_entry *entry, void *c
    during the callback only. */
 int admin_greylist_list(struct admin_db *db, admin_greylist_cb *cb, void *context,
 			const char **error_r);
+/* One page of the same rows, in the same order; *total_r counts them all. */
+int admin_greylist_page(struct admin_db *db, long long offset, long long limit,
+			admin_greylist_cb *cb, void *context, long long *total_r,
+			const char **error_r);
 /* Delete every triplet and network (older_seconds < 0), or only the
    triplets last seen more than older_seconds ago; *count_r is how many
    rows went. */

@@ -5,6 +5,7 @@
  */
 #include "admin-lists.h"
 
+#include "admin-page.h"
 #include "admin-private.h"
 #include "netlist.h"
 #include "xalloc.h"
@@ -193,15 +194,43 @@ int admin_list_del(struct admin_db *db, const char *kind, const char *item,
 	return count > 0 ? 0 : -1;
 }
 
-int admin_list_list(struct admin_db *db, const char *kind, admin_list_cb *cb, void *context,
-		    const char **error_r)
+int admin_list_del_id(struct admin_db *db, long long id, const char **error_r)
 {
-	PGresult *res = admin_query(db, "SELECT " ADMIN_LIST_COLUMNS " FROM policy_lists"
-				    " WHERE kind = $1 ORDER BY id", 1, &kind, error_r);
+	char id_text[24];
+	const char *param = admin_int_param(id_text, id);
+	int count = admin_command(db, "DELETE FROM policy_lists WHERE id = $1::bigint", 1, &param,
+				  error_r);
+
+	if (count == 0)
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no list entry %lld", id);
+	return count > 0 ? 0 : -1;
+}
+
+int admin_list_page(struct admin_db *db, const char *kind, long long offset, long long limit,
+		    admin_list_cb *cb, void *context, long long *total_r, const char **error_r)
+{
+	/* the last column counts every entry of the list(s) */
+	static const char sql[] =
+		"SELECT " ADMIN_LIST_COLUMNS ", count(*) OVER () FROM policy_lists"
+		" WHERE $1::text IS NULL OR kind = $1 ORDER BY id LIMIT $2::bigint OFFSET $3::bigint";
+	char limit_text[24], offset_text[24];
+	const char *params[3] = { kind, limit < 0 ? NULL : admin_int_param(limit_text, limit),
+				  admin_int_param(offset_text, offset) };
+	PGresult *res = admin_query(db, sql, 3, params, error_r);
+	int ret;
 
 	if (res == NULL)
 		return -1;
 	admin_list_emit(res, cb, context);
+	ret = admin_page_total(db, sql, 3, params, 1, 2, res, 6, total_r, error_r);
 	PQclear(res);
-	return 0;
+	return ret;
+}
+
+int admin_list_list(struct admin_db *db, const char *kind, admin_list_cb *cb, void *context,
+		    const char **error_r)
+{
+	long long total;
+
+	return admin_list_page(db, kind, 0, -1, cb, context, &total, error_r);
 }

@@ -33,6 +33,12 @@ int admin_list_add(struct admin_db *db, const char *kind, const char *item,
 /* -1 with "ITEM is not on the KIND list" when absent. */
 int admin_list_del(struct admin_db *db, const char *kind, const char *item,
 		   const char **error_r);
+/* Delete the entry with this id; -1 with "no list entry ID" when absent. */
+int admin_list_del_id(struct admin_db *db, long long id, const char **error_r);
+/* One page of the entries of a list (kind NULL: of both), oldest first,
+   limit < 0 for all; *total_r counts them all. */
+int admin_list_page(struct admin_db *db, const char *kind, long long offset, long long limit,
+		    admin_list_cb *cb, void *context, long long *total_r, const char **error_r);
 /* Every entry of the list (kind "white" or "black"), oldest first. */
 int admin_list_list(struct admin_db *db, const char *kind, admin_list_cb *cb, void *context,
 		    const char **error_r);

@@ -11,7 +11,8 @@ int admin_nodes_list(struct admin_db *db, admin_node_cb *cb, void *context,
 	static const char sql[] =
 		"SELECT id, hostname, version, pid,"
 		" " ADMIN_SQL_TIME("started_at") ", " ADMIN_SQL_TIME("last_seen") ","
-		" sessions::text FROM nodes ORDER BY id";
+		" sessions::text, floor(extract(epoch FROM now() - started_at))::bigint"
+		" FROM nodes ORDER BY id";
 	PGresult *res = admin_query(db, sql, 0, NULL, error_r);
 
 	if (res == NULL)
@@ -25,6 +26,7 @@ int admin_nodes_list(struct admin_db *db, admin_node_cb *cb, void *context,
 			.started_at = PQgetvalue(res, i, 4),
 			.last_seen = PQgetvalue(res, i, 5),
 			.sessions = PQgetvalue(res, i, 6),
+			.uptime_seconds = admin_result_int(res, i, 7),
 		};
 
 		cb(&node, context);

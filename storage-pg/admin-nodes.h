@@ -15,6 +15,7 @@ struct admin_node {
 	const char *started_at;     /* ISO 8601 UTC */
 	const char *last_seen;      /* ISO 8601 UTC */
 	const char *sessions;       /* JSON object: open sessions per protocol */
+	long long uptime_seconds;   /* since started_at, by the database's clock */
 };
 
 typedef void admin_node_cb(const struct admin_node *node, void *context);

@@ -52,6 +52,10 @@ const char *admin_int_param(char buf[static 24], long long n);
 long long admin_result_int(const PGresult *res, int row, int column);
 bool admin_result_bool(const PGresult *res, int row, int column);
 
+/* Hash a new password (lib/password.h); an empty one is refused. Returns
+   the allocated hash, or NULL with *error_r. */
+char *admin_password_hash(struct admin_db *db, const char *password, const char **error_r);
+
 /* An address split for the accounts/aliases tables, lower-cased. */
 struct admin_address {
 	char *address;      /* localpart@domain, or @domain for a catch-all */

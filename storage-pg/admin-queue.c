@@ -9,6 +9,7 @@
  */
 #include "admin-queue.h"
 
+#include "admin-page.h"
 #include "admin-private.h"
 
 #include <stddef.h>
@@ -105,29 +106,85 @@ static int admin_queue_totals_get(struct admin_db *db, const char *const params[
 	return 0;
 }
 
+/* Messages having a recipient that matches $1 domain, $2 state and $3
+   search (queue id, or a substring of the sender or a recipient), with
+   $4 LIMIT (NULL = all) and $5 OFFSET; the last column is the count of
+   every match. */
+#define ADMIN_QUEUE_PAGE_SQL(order) \
+	"SELECT " ADMIN_QUEUE_MESSAGE_COLUMNS ", m.total FROM" \
+	" (SELECT q.*, count(*) OVER () AS total FROM queue_messages q WHERE EXISTS" \
+	"   (SELECT 1 FROM queue_recipients f WHERE f.message_id = q.id" \
+	"     AND ($1::text IS NULL OR f.domain = lower($1))" \
+	"     AND ($2::text IS NULL OR f.state = $2)" \
+	"     AND ($3::text IS NULL OR q.queue_id = $3" \
+	"       OR strpos(lower(q.sender), lower($3)) > 0" \
+	"       OR strpos(lower(f.recipient), lower($3)) > 0))" \
+	"  ORDER BY q.created_at " order ", q.id " order \
+	"  LIMIT $4::bigint OFFSET $5::bigint)" ADMIN_QUEUE_MESSAGE_JOIN \
+	ADMIN_QUEUE_MESSAGE_GROUP ", m.total ORDER BY m.created_at " order ", m.id " order
+
+int admin_queue_page(struct admin_db *db, const struct admin_queue_query *query,
+		     admin_queue_message_cb *cb, void *context, long long *total_r,
+		     const char **error_r)
+{
+	static const char asc_sql[] = ADMIN_QUEUE_PAGE_SQL("ASC");
+	static const char desc_sql[] = ADMIN_QUEUE_PAGE_SQL("DESC");
+	char limit[24], offset[24];
+	const char *sql = query->descending ? desc_sql : asc_sql;
+	const char *params[5] = {
+		query->domain, query->state, query->search,
+		query->limit < 0 ? NULL : admin_int_param(limit, query->limit),
+		admin_int_param(offset, query->offset),
+	};
+	PGresult *res;
+	int ret;
+
+	if (admin_queue_state_check(db, query->state, error_r) < 0)
+		return -1;
+	res = admin_query(db, sql, 5, params, error_r);
+	if (res == NULL)
+		return -1;
+	admin_queue_messages_emit(res, cb, context);
+	ret = admin_page_total(db, sql, 5, params, 3, 4, res, 10, total_r, error_r);
+	PQclear(res);
+	return ret;
+}
+
 int admin_queue_list(struct admin_db *db, const char *domain, const char *state,
 		     admin_queue_message_cb *cb, void *context,
 		     struct admin_queue_totals *totals_r, const char **error_r)
 {
-	static const char sql[] =
-		"SELECT " ADMIN_QUEUE_MESSAGE_COLUMNS " FROM"
-		" (SELECT * FROM queue_messages q WHERE EXISTS"
-		"   (SELECT 1 FROM queue_recipients f WHERE f.message_id = q.id"
-		"     AND ($1::text IS NULL OR f.domain = lower($1))"
-		"     AND ($2::text IS NULL OR f.state = $2))"
-		"  ORDER BY q.created_at DESC, q.id DESC"
-		"  LIMIT " ADMIN_XSTR(ADMIN_QUEUE_LIST_MAX) ")" ADMIN_QUEUE_MESSAGE_JOIN
-		ADMIN_QUEUE_MESSAGE_GROUP " ORDER BY m.created_at DESC, m.id DESC";
+	struct admin_queue_query query = {
+		.domain = domain, .state = state, .limit = ADMIN_QUEUE_LIST_MAX,
+		.descending = true,
+	};
 	const char *params[2] = { domain, state };
-	PGresult *res;
+	long long total;
 
 	if (admin_queue_state_check(db, state, error_r) < 0 ||
 	    admin_queue_totals_get(db, params, totals_r, error_r) < 0)
 		return -1;
-	res = admin_query(db, sql, 2, params, error_r);
-	if (res == NULL)
+	return admin_queue_page(db, &query, cb, context, &total, error_r);
+}
+
+int admin_queue_summary(struct admin_db *db, struct admin_queue_totals *totals_r,
+			admin_queue_domain_cb *cb, void *context, const char **error_r)
+{
+	static const char sql[] =
+		"SELECT domain, count(*) FROM queue_recipients WHERE state IN "
+		ADMIN_QUEUE_WAITING " GROUP BY domain ORDER BY count(*) DESC, domain"
+		" LIMIT " ADMIN_XSTR(ADMIN_QUEUE_TOP_DOMAINS);
+	const char *params[2] = { NULL, NULL };
+	PGresult *res;
+
+	if (admin_queue_totals_get(db, params, totals_r, error_r) < 0)
 		return -1;
-	admin_queue_messages_emit(res, cb, context);
+	if (cb == NULL)
+		return 0;
+	if ((res = admin_query(db, sql, 0, NULL, error_r)) == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++)
+		cb(PQgetvalue(res, i, 0), admin_result_int(res, i, 1), context);
 	PQclear(res);
 	return 0;
 }

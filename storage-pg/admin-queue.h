@@ -12,6 +12,8 @@
 
 #include "admin-db.h"
 
+#include <stdbool.h>
+
 /* At most this many messages are listed, the newest first; the totals
    always count the whole queue. */
 #define ADMIN_QUEUE_LIST_MAX 1000
@@ -61,6 +63,34 @@ typedef void admin_queue_recipient_cb(const struct admin_queue_recipient *rcpt,
 int admin_queue_list(struct admin_db *db, const char *domain, const char *state,
 		     admin_queue_message_cb *cb, void *context,
 		     struct admin_queue_totals *totals_r, const char **error_r);
+/* A page of admin_queue_list()'s messages, also searched: search is a
+   queue id, or a substring of the sender or of a recipient (any case). */
+struct admin_queue_query {
+	const char *domain;          /* NULL = any */
+	const char *state;           /* NULL = any */
+	const char *search;          /* NULL = no search */
+	long long offset;
+	long long limit;             /* < 0: no limit */
+	bool descending;             /* newest first */
+};
+
+/* The messages of one page, by the time they were queued; *total_r is
+   how many match in all. Pointers are valid during the callback only. */
+int admin_queue_page(struct admin_db *db, const struct admin_queue_query *query,
+		     admin_queue_message_cb *cb, void *context, long long *total_r,
+		     const char **error_r);
+
+/* The summary shows this many destination domains. */
+#define ADMIN_QUEUE_TOP_DOMAINS 10
+
+typedef void admin_queue_domain_cb(const char *domain, long long waiting, void *context);
+
+/* The whole queue's totals, then (unless cb is NULL) the destination
+   domains with the most waiting (queued or deferred) recipients, most
+   first. */
+int admin_queue_summary(struct admin_db *db, struct admin_queue_totals *totals_r,
+			admin_queue_domain_cb *cb, void *context, const char **error_r);
+
 /* One message, then each of its recipients; -1 with "no such queued
    message ID" when it does not exist. */
 int admin_queue_show(struct admin_db *db, const char *queue_id,

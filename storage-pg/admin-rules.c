@@ -4,6 +4,7 @@
  */
 #include "admin-rules.h"
 
+#include "admin-page.h"
 #include "admin-private.h"
 
 #include <stdio.h>
@@ -13,7 +14,7 @@
 /* The statements of one kind of rule; both list queries return the same
    columns (a delivery rule has no stage and weight 0). */
 struct admin_rule_sql {
-	const char *insert, *insert_cond, *del, *list;
+	const char *insert, *insert_cond, *del, *list, *update, *del_conds;
 };
 
 #define ADMIN_RULE_LIST(table, cond_table, attr, stage, weight) \
@@ -22,10 +23,11 @@ struct admin_rule_sql {
 	" coalesce(string_agg(c." attr " || ' ' || c.operator || ' ' || c.value, '; '" \
 	"  ORDER BY c.position), '')," \
 	" coalesce(json_agg(json_build_object('attribute', c." attr ", 'operator', c.operator," \
-	"  'value', c.value) ORDER BY c.position) FILTER (WHERE c.rule_id IS NOT NULL), '[]')" \
+	"  'value', c.value) ORDER BY c.position) FILTER (WHERE c.rule_id IS NOT NULL), '[]')," \
+	" count(*) OVER ()" \
 	" FROM " table " r LEFT JOIN " cond_table " c ON c.rule_id = r.id" \
 	" WHERE $1::text IS NULL OR r.name = $1 OR r.id::text = $1" \
-	" GROUP BY r.id ORDER BY r.priority, r.id"
+	" GROUP BY r.id ORDER BY r.priority, r.id LIMIT $2::bigint OFFSET $3::bigint"
 
 static const struct admin_rule_sql admin_rule_sql[] = {
 	[ADMIN_RULE_SMTP] = {
@@ -37,6 +39,9 @@ static const struct admin_rule_sql admin_rule_sql[] = {
 		"DELETE FROM smtp_rules WHERE name = $1 OR id::text = $1",
 		ADMIN_RULE_LIST("smtp_rules", "smtp_rule_conditions", "attribute", "r.stage",
 				"r.weight"),
+		"UPDATE smtp_rules SET priority = $2, enabled = $3, action = $4, action_arg = $5,"
+		" comment = $6, stage = $7, weight = $8 WHERE name = $1 RETURNING id",
+		"DELETE FROM smtp_rule_conditions WHERE rule_id = $1",
 	},
 	[ADMIN_RULE_DELIVERY] = {
 		"INSERT INTO delivery_rules (name, priority, enabled, action, action_arg, comment)"
@@ -46,6 +51,9 @@ static const struct admin_rule_sql admin_rule_sql[] = {
 		"DELETE FROM delivery_rules WHERE name = $1 OR id::text = $1",
 		ADMIN_RULE_LIST("delivery_rules", "delivery_rule_conditions", "field", "NULL",
 				"0"),
+		"UPDATE delivery_rules SET priority = $2, enabled = $3, action = $4,"
+		" action_arg = $5, comment = $6 WHERE name = $1 RETURNING id",
+		"DELETE FROM delivery_rule_conditions WHERE rule_id = $1",
 	},
 };
 
@@ -67,31 +75,55 @@ static int admin_rule_insert_conds(struct admin_db *db, const struct admin_rule_
 	return 0;
 }
 
-int admin_rule_add(struct admin_db *db, enum admin_rule_kind kind, const struct admin_rule *rule,
-		   int64_t *id_r, const char **error_r)
+/* Insert (update false) or update the rule's row, then its conditions
+   (an update replaces them), in one transaction. */
+static int admin_rule_store(struct admin_db *db, enum admin_rule_kind kind,
+			    const struct admin_rule *rule, bool update, int64_t *id_r,
+			    const char **error_r)
 {
 	const struct admin_rule_sql *sql = &admin_rule_sql[kind];
-	char priority[24], weight[24];
+	char priority[24], weight[24], id_text[24];
 	const char *params[8] = {
 		rule->name, admin_int_param(priority, rule->priority),
 		rule->enabled ? "true" : "false", rule->action, rule->action_arg,
 		rule->comment, rule->stage, admin_int_param(weight, rule->weight),
 	};
+	const char *id_param;
 	PGresult *res;
 	int ret = -1;
 
 	if (admin_begin(db, error_r) < 0)
 		return -1;
-	res = admin_query(db, sql->insert, kind == ADMIN_RULE_SMTP ? 8 : 6, params, error_r);
+	res = admin_query(db, update ? sql->update : sql->insert,
+			  kind == ADMIN_RULE_SMTP ? 8 : 6, params, error_r);
 	if (res != NULL && PQntuples(res) == 0) {
-		*error_r = admin_error_of(db, ADMIN_ERROR_CONFLICT, "rule %s already exists", rule->name);
+		*error_r = update ?
+			admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such rule %s", rule->name) :
+			admin_error_of(db, ADMIN_ERROR_CONFLICT, "rule %s already exists",
+				       rule->name);
 	} else if (res != NULL) {
 		*id_r = admin_result_int(res, 0, 0);
-		ret = admin_rule_insert_conds(db, sql, *id_r, rule, error_r);
+		id_param = admin_int_param(id_text, *id_r);
+		if (!update || admin_command(db, sql->del_conds, 1, &id_param, error_r) >= 0)
+			ret = admin_rule_insert_conds(db, sql, *id_r, rule, error_r);
 	}
 	if (res != NULL)
 		PQclear(res);
 	return admin_end(db, ret, error_r);
+}
+
+int admin_rule_add(struct admin_db *db, enum admin_rule_kind kind, const struct admin_rule *rule,
+		   int64_t *id_r, const char **error_r)
+{
+	return admin_rule_store(db, kind, rule, false, id_r, error_r);
+}
+
+int admin_rule_update(struct admin_db *db, enum admin_rule_kind kind,
+		      const struct admin_rule *rule, const char **error_r)
+{
+	int64_t id;
+
+	return admin_rule_store(db, kind, rule, true, &id, error_r);
 }
 
 int admin_rule_del(struct admin_db *db, enum admin_rule_kind kind, const char *name,
@@ -104,10 +136,16 @@ int admin_rule_del(struct admin_db *db, enum admin_rule_kind kind, const char *n
 	return ret > 0 ? 0 : -1;
 }
 
-int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *name,
-		    admin_rule_cb *cb, void *context, const char **error_r)
+int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind, const char *name,
+		   long long offset, long long limit, admin_rule_cb *cb, void *context,
+		   long long *total_r, const char **error_r)
 {
-	PGresult *res = admin_query(db, admin_rule_sql[kind].list, 1, &name, error_r);
+	char limit_text[24], offset_text[24];
+	const char *params[3] = { name, limit < 0 ? NULL : admin_int_param(limit_text, limit),
+				  admin_int_param(offset_text, offset) };
+	const char *sql = admin_rule_sql[kind].list;
+	PGresult *res = admin_query(db, sql, 3, params, error_r);
+	int ret;
 
 	if (res == NULL)
 		return -1;
@@ -133,6 +171,15 @@ int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *
 
 		cb(&rule, context);
 	}
+	ret = admin_page_total(db, sql, 3, params, 1, 2, res, 11, total_r, error_r);
 	PQclear(res);
-	return 0;
+	return ret;
+}
+
+int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *name,
+		    admin_rule_cb *cb, void *context, const char **error_r)
+{
+	long long total;
+
+	return admin_rule_page(db, kind, name, 0, -1, cb, context, &total, error_r);
 }

@@ -50,6 +50,10 @@ typedef void admin_rule_cb(const struct admin_rule *rule, void *context);
    "rule NAME already exists" when the name is taken. */
 int admin_rule_add(struct admin_db *db, enum admin_rule_kind kind, const struct admin_rule *rule,
 		   int64_t *id_r, const char **error_r);
+/* Replace the rule called rule->name (its settings and conditions);
+   "no such rule NAME". */
+int admin_rule_update(struct admin_db *db, enum admin_rule_kind kind,
+		      const struct admin_rule *rule, const char **error_r);
 /* Delete a rule by name (or by id when the text is a number); "no such
    rule NAME". */
 int admin_rule_del(struct admin_db *db, enum admin_rule_kind kind, const char *name,
@@ -58,5 +62,11 @@ int admin_rule_del(struct admin_db *db, enum admin_rule_kind kind, const char *n
    id; "no such rule NAME" when none). */
 int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *name,
 		    admin_rule_cb *cb, void *context, const char **error_r);
+
+/* admin_rule_list() one page at a time (limit < 0: all); *total_r
+   counts every matching rule. */
+int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind, const char *name,
+		   long long offset, long long limit, admin_rule_cb *cb, void *context,
+		   long long *total_r, const char **error_r);
 
 #endif

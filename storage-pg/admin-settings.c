@@ -45,8 +45,22 @@ static const struct setting_def *admin_settings_def(struct admin_db *db, const c
 	const struct setting_def *def = settings_find(name);
 
 	if (def == NULL)
-		*error_r = admin_error(db, "unknown setting '%s'", name);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "unknown setting '%s'", name);
 	return def;
+}
+
+const char *admin_setting_type_name(enum setting_type type)
+{
+	static const char *const names[] = {
+		[SETTING_BOOL] = "bool",
+		[SETTING_INT] = "int",
+		[SETTING_SIZE] = "size",
+		[SETTING_DURATION] = "duration",
+		[SETTING_STRING] = "string",
+	};
+
+	assert((size_t)type < sizeof(names) / sizeof(names[0]));
+	return names[type];
 }
 
 int admin_settings_set(struct admin_db *db, const struct admin_settings_target *target,
@@ -60,9 +74,13 @@ int admin_settings_set(struct admin_db *db, const struct admin_settings_target *
 	struct admin_settings_ids ids;
 	char scope_id[24];
 
-	if (def == NULL || settings_validate(def, value, error_r) < 0 ||
-	    admin_settings_resolve(db, target, &ids, error_r) < 0)
+	if (def == NULL || admin_settings_resolve(db, target, &ids, error_r) < 0)
 		return -1;
+	if (settings_validate(def, value, error_r) < 0) {
+		/* a static sentence: through db->error so its kind is "invalid" */
+		*error_r = admin_error(db, "%s", *error_r);
+		return -1;
+	}
 	const char *params[4] = {
 		settings_scope_name(target->scope), admin_int_param(scope_id, ids.scope_id),
 		name, value,

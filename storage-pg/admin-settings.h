@@ -31,6 +31,9 @@ struct admin_setting {
 
 typedef void admin_setting_cb(const struct admin_setting *setting, void *context);
 
+/* "bool", "int", "size", "duration" or "string". */
+const char *admin_setting_type_name(enum setting_type type);
+
 /* Store a validated value: "unknown setting 'N'", settings_validate()'s
    sentence, "no such domain D" / "no such account A". */
 int admin_settings_set(struct admin_db *db, const struct admin_settings_target *target,

@@ -59,6 +59,7 @@ static void store_rcpt_reply(void *ctx, const struct pg_reply *reply)
 		targets[i].quota_bytes = store_rcpt_int(res, i, 5);
 		targets[i].used_bytes = store_rcpt_int(res, i, 6);
 		targets[i].blocked = strcmp(PQgetvalue(res, i, 7), "blocked") == 0;
+		targets[i].reject_external = strcmp(PQgetvalue(res, i, 8), "t") == 0;
 	}
 	call->callback(call->ctx, targets, count, NULL);
 	free(targets);
@@ -74,7 +75,8 @@ void store_rcpt_resolve(struct pg_pool *pool, const char *address, const char *d
 	call->callback = callback;
 	call->ctx = ctx;
 	pg_request_add(req, "SELECT kind, account_id, mailbox_id, domain_id, address, "
-		       "quota_bytes, used_bytes, status "
+		       "quota_bytes, used_bytes, status, "
+		       "(SELECT petrel_alias_reject_external($1)) "
 		       "FROM petrel_resolve_rcpt($1, $2, $3::int)");
 	pg_request_param_text(req, address);
 	pg_request_param_text(req, delimiter);

@@ -28,6 +28,9 @@ struct store_rcpt_target {
 	int64_t quota_bytes;    /* 0 = unlimited */
 	int64_t used_bytes;
 	bool blocked;
+	/* The address itself is an alias only internal senders may write to
+	   (authenticated, or of the alias's domain); the same in every row. */
+	bool reject_external;
 };
 
 /* error != NULL: the lookup failed (database trouble), targets empty.

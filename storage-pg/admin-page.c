@@ -1,0 +1,30 @@
+/*
+ * admin-page.c — totals of paged lists (see admin-page.h).
+ */
+#include "admin-page.h"
+
+#include <string.h>
+
+int admin_page_total(struct admin_db *db, const char *sql, int param_count,
+		     const char **params, int limit_param, int offset_param,
+		     const PGresult *res, int column, long long *total_r, const char **error_r)
+{
+	PGresult *first;
+
+	if (PQntuples(res) > 0) {
+		*total_r = admin_result_int(res, 0, column);
+		return 0;
+	}
+	*total_r = 0;
+	if (params[offset_param] == NULL || strcmp(params[offset_param], "0") == 0)
+		return 0;
+	/* past the end: does the list have a first row? */
+	params[limit_param] = "1";
+	params[offset_param] = "0";
+	if ((first = admin_query(db, sql, param_count, params, error_r)) == NULL)
+		return -1;
+	if (PQntuples(first) > 0)
+		*total_r = admin_result_int(first, 0, column);
+	PQclear(first);
+	return 0;
+}

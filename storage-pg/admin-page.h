@@ -1,0 +1,21 @@
+/*
+ * admin-page.h — the total of a list read one page at a time (the web
+ * admin's ?page=&per_page=), for the admin-*.c modules.
+ *
+ * A page statement carries its total as a "count(*) OVER ()" column, so
+ * one round trip gives both; only a page past the end has no row to read
+ * it from, and then the statement runs again for its first row.
+ */
+#ifndef ADMIN_PAGE_H
+#define ADMIN_PAGE_H
+
+#include "admin-private.h"
+
+/* The total of res, the result of sql run with params, whose LIMIT and
+   OFFSET are params[limit_param] and params[offset_param] (changed when
+   the statement runs again) and whose column holds the total. */
+int admin_page_total(struct admin_db *db, const char *sql, int param_count,
+		     const char **params, int limit_param, int offset_param,
+		     const PGresult *res, int column, long long *total_r, const char **error_r);
+
+#endif
