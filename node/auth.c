@@ -10,6 +10,7 @@
 
 #include "auth-verify.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "settings.h"
 #include "store-auth.h"
@@ -159,6 +160,7 @@ static void auth_finish(struct auth_job *job, enum auth_status status)
 		log_info("auth", NULL, "event=login_failed protocol=%s ip=%s user=\"%s\" reason=%s",
 			 job->protocol, job->client_ip, job->username, job->failure);
 		store_auth_record_failure(w->pool, &f);
+		metrics_count_auth_failure(w, job->protocol);
 		delay = (double)settings_get_number(w->settings, "auth_failure_delay", 0, 0);
 	}
 	ev_timer_init(&job->answer, auth_answer_cb, delay, 0);

@@ -15,7 +15,7 @@ bool listeners_supported(enum listener_kind kind)
 {
 	return kind == LISTENER_SMTP || kind == LISTENER_SUBMISSION || kind == LISTENER_SMTPS ||
 	       kind == LISTENER_LMTP || kind == LISTENER_IMAP || kind == LISTENER_IMAPS ||
-	       kind == LISTENER_POP3 || kind == LISTENER_POP3S;
+	       kind == LISTENER_POP3 || kind == LISTENER_POP3S || kind == LISTENER_ADMIN;
 }
 
 int listeners_open(const struct petrel_config *config, struct listeners *listeners_r,

@@ -3,6 +3,8 @@
  */
 #include "node-shm.h"
 
+#include "metrics.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 struct node_shm_worker {
 	uint32_t ip_count[NODE_SHM_IP_BUCKETS];
 	uint32_t sessions[LISTENER_COUNT];
+	struct metrics_slice metrics;    /* totals: kept when the worker dies */
 };
 
 struct node_shm {
@@ -36,7 +39,8 @@ struct node_shm *node_shm_create(unsigned int workers)
 
 void node_shm_reset_worker(struct node_shm *shm, unsigned int worker)
 {
-	memset(&shm->slot[worker], 0, sizeof(shm->slot[worker]));
+	memset(shm->slot[worker].ip_count, 0, sizeof(shm->slot[worker].ip_count));
+	memset(shm->slot[worker].sessions, 0, sizeof(shm->slot[worker].sessions));
 }
 
 uint32_t node_shm_ip_bucket(const char *ip)
@@ -75,4 +79,19 @@ uint32_t node_shm_sessions(const struct node_shm *shm, enum listener_kind kind)
 	for (unsigned int i = 0; i < shm->workers; i++)
 		total += __atomic_load_n(&shm->slot[i].sessions[kind], __ATOMIC_RELAXED);
 	return total;
+}
+
+struct metrics_slice *node_shm_metrics(struct node_shm *shm, unsigned int worker)
+{
+	return &shm->slot[worker].metrics;
+}
+
+unsigned int node_shm_workers(const struct node_shm *shm)
+{
+	return shm->workers;
+}
+
+const struct metrics_slice *node_shm_metrics_of(const struct node_shm *shm, unsigned int worker)
+{
+	return &shm->slot[worker].metrics;
 }

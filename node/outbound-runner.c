@@ -8,6 +8,7 @@
 #include "outbound-private.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "pgq-schedule.h"
 #include "settings.h"
 #include "tls.h"
@@ -382,6 +383,7 @@ static void outbound_log_outcomes(const struct outbound_batch *batch,
 			continue;
 		index = (unsigned int)(*found - batch->results);
 		msg = &batch->msgs[batch->rcpt_msg[index]];
+		metrics_count_outbound(batch->runner->worker, accepted[i].state);
 		log_info("outbound", msg->queue_id, "event=%s to=<%s> relay=%s code=%d text=\"%s\"",
 			 outbound_event_name(accepted[i].state),
 			 msg->m.rcpts[index - msg->first], msg->group != NULL ? msg->group->relay : "",

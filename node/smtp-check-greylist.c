@@ -22,6 +22,7 @@
 
 #include "greylist-key.h"
 #include "log.h"
+#include "metrics.h"
 #include "settings.h"
 #include "smtp-session-private.h"
 #include "store-greylist.h"
@@ -92,6 +93,7 @@ static void smtp_check_greylist_reply(void *ctx, const char *error, const char *
 		smtp_check_done(run, SMTP_VERDICT_CONTINUE, NULL, "greylist lookup failed");
 		return;
 	}
+	metrics_count_greylist(s->worker, verdict);
 	if (verdict == GREYLIST_NETWORK_WHITELISTED)
 		smtp_greylist_remember(s);
 	if (greylist_verdict_passes(verdict)) {

@@ -11,6 +11,7 @@
 #include "delivery.h"
 #include "dkim-sign.h"
 #include "log.h"
+#include "metrics.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -76,6 +77,8 @@ static void smtp_body_stored(void *ctx, const char *error)
 		log_info("smtp", s->ws.id_str, "event=stored queue_id=%s size=%zu rcpts=%u "
 			 "mailboxes=%u queued=%u", tx->queue_id, tx->body_size, tx->rcpt_count,
 			 tx->target_count, tx->remote_count);
+	if (error == NULL)
+		metrics_count_stored(s->worker, s->ws.kind, tx->target_count);
 	for (unsigned int i = 0; i < (s->lmtp ? tx->rcpt_count : 1); i++) {
 		const char *rcpt = s->lmtp ? tx->rcpts[i] : NULL;
 
@@ -228,6 +231,7 @@ static void smtp_body_end(struct smtp_session *s)
 	if (tx->too_big) {
 		log_info("smtp", s->ws.id_str, "event=rejected queue_id=%s reason=too_big size=%zu",
 			 tx->queue_id, tx->body_size);
+		metrics_count_reject(s->worker, s->ws.kind, METRICS_STAGE_DATA, false);
 		smtp_reply(s, "552 5.3.4 Error: message file too big");
 		smtp_transaction_reset(s);
 		return;

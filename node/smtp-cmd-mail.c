@@ -8,6 +8,7 @@
 #include "smtp-session-private.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "settings.h"
 #include "store-submission.h"
 #include "xalloc.h"
@@ -133,6 +134,7 @@ static void smtp_mail_sender_checked(void *ctx, bool owned, const char *error)
 	} else if (!owned) {
 		log_info("smtp", s->ws.id_str, "event=sender_rejected user=%s from=<%s>",
 			 s->user, tx->mail_from);
+		metrics_count_reject(s->worker, s->ws.kind, METRICS_STAGE_MAIL, false);
 		smtp_reply(s, "553 5.7.1 <%s>: Sender address rejected: not owned by user %s",
 			   tx->mail_from, s->user);
 		smtp_transaction_free(&tx);

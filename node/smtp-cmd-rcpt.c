@@ -14,6 +14,7 @@
 #include "smtp-session-private.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "netlist.h"
 #include "rcpt-cache.h"
 #include "settings.h"
@@ -79,6 +80,16 @@ void smtp_rcpt_add_target(struct smtp_transaction *tx, const struct store_rcpt_t
 	tx->mailbox_ids[tx->target_count++] = t->mailbox_id;
 }
 
+/* Whether the sender may write to a list that rejects external senders:
+   it authenticated, or its address is of the list's domain. */
+static bool smtp_rcpt_sender_internal(const struct smtp_session *s, const char *rcpt)
+{
+	const char *from = s->tx->mail_from != NULL ? strrchr(s->tx->mail_from, '@') : NULL;
+	const char *list = strrchr(rcpt, '@');
+
+	return s->user != NULL || (from != NULL && list != NULL && strcasecmp(from, list) == 0);
+}
+
 /* The refusal for a resolved recipient, or NULL when it can be accepted. */
 static const char *smtp_rcpt_refusal(struct smtp_session *s, const struct store_rcpt_target *t,
 				     unsigned int count, char *buf, size_t size)
@@ -104,6 +115,11 @@ static const char *smtp_rcpt_refusal(struct smtp_session *s, const struct store_
 		return buf;
 	default:
 		break;
+	}
+	if (t[0].reject_external && !smtp_rcpt_sender_internal(s, addr)) {
+		snprintf(buf, size, "550 5.7.1 <%s>: This list accepts mail from internal senders only",
+			 addr);
+		return buf;
 	}
 	for (unsigned int i = 0; i < count; i++) {
 		if (t[i].kind != STORE_RCPT_ACCOUNT)
@@ -192,6 +208,7 @@ static void smtp_rcpt_decide(struct smtp_session *s, const struct store_rcpt_tar
 	} else if ((refusal = smtp_rcpt_refusal(s, targets, count, buf, sizeof(buf))) != NULL) {
 		log_info("smtp", s->ws.id_str, "event=rcpt_rejected to=<%s> reply=\"%s\"",
 			 tx->pending_rcpt, refusal);
+		metrics_count_reject(s->worker, s->ws.kind, METRICS_STAGE_RCPT, refusal[0] == '4');
 		smtp_reply(s, "%s", refusal);
 	} else {
 		smtp_rcpt_accept(s, targets, count);

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "message-edit.h"
+#include "metrics.h"
 #include "settings.h"
 #include "smtp-checks.h"
 #include "smtp-session-private.h"
@@ -179,6 +180,8 @@ static void smtp_policy_verdict(struct smtp_session *s, struct smtp_check_run *r
 		log_info("smtp", s->ws.id_str, "event=policy_refused stage=%s check=%s "
 			 "reason=\"%s\" reply=\"%s\"", smtp_stage_name(run->stage), name,
 			 reason != NULL ? reason : "", run->reply);
+		metrics_count_policy_reject(s->worker, s->ws.kind, run->stage,
+					    verdict == SMTP_VERDICT_TEMPFAIL);
 		if (verdict == SMTP_VERDICT_REJECT)
 			smtp_policy_block_log(s, run, reason != NULL ? reason : name);
 		break;

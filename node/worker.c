@@ -6,6 +6,8 @@
  */
 #include "worker.h"
 
+#include "admin-api.h"
+#include "admin-server.h"
 #include "auth.h"
 #include "delivery.h"
 #include "dkim-sign.h"
@@ -14,6 +16,7 @@
 #include "imap-session.h"
 #include "log.h"
 #include "mailbox-watch.h"
+#include "metrics.h"
 #include "maintenance.h"
 #include "net.h"
 #include "node-shm.h"
@@ -161,6 +164,8 @@ static void worker_accept_one(struct worker *w, enum listener_kind kind, int fd,
 		imap_session_new(w, fd, kind, ip);
 	else if (kind == LISTENER_POP3 || kind == LISTENER_POP3S)
 		pop3_session_new(w, fd, kind, ip);
+	else if (kind == LISTENER_ADMIN)
+		admin_server_session_new(w, fd, ip);
 	else
 		smtp_session_new(w, fd, kind, ip);
 }
@@ -369,11 +374,13 @@ static void worker_init(struct worker *w, const struct listeners *listeners)
 	if (getrandom(&w->random_state, sizeof(w->random_state), 0) < 0 || w->random_state == 0)
 		w->random_state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
 	w->pool = pg_pool_new(w->loop, w->config->db_conninfo, w->config->db_pool_size, "pool");
+	metrics_attach_pool(w);
 	w->listener = pg_listener_new(w->loop, w->config->db_conninfo, channels, worker_notify, w);
 	w->delivery = delivery_new(w->pool, w->settings);
 	w->auth = auth_new(w);
 	w->dkim = dkim_signer_new(w);
 	w->rules = policy_rules_cache_new(w->pool);
+	w->admin = admin_api_new(w);
 	w->dns = dns_resolver_new(w->loop, w->config->dns_servers, WORKER_DNS_TIMEOUT,
 				  WORKER_DNS_TRIES, &error);
 	if (w->dns == NULL)
@@ -405,6 +412,7 @@ static void worker_init(struct worker *w, const struct listeners *listeners)
 
 static void worker_deinit(struct worker *w)
 {
+	admin_api_free(&w->admin);
 	delivery_free(&w->delivery);
 	maintenance_free(&w->maintenance);
 	auth_free(&w->auth);

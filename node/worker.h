@@ -55,6 +55,7 @@ struct worker {
 	struct outbound_runner *outbound;   /* outbound queue deliveries */
 	struct dkim_signer *dkim;           /* signs submitted mail */
 	struct policy_rules_cache *rules;   /* compiled SMTP/delivery rules */
+	struct admin_api *admin;            /* the web admin's JSON API */
 	SSL_CTX *tls;             /* NULL when [tls] is not configured */
 	struct idmap *sessions;
 	uint64_t next_session_id;

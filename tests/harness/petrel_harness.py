@@ -942,12 +942,15 @@ class Node:
     Node(pg, tmpdir, node_id='node1', workers=2, listeners=('smtp','lmtp'),
          tls=True, log_level='debug', extra=None)
     listeners: names (ports picked with free_port) or {name: port}.
-    extra: {section: {key: value}} merged into the config (None deletes)."""
+    extra: {section: {key: value}} merged into the config (None deletes).
+    The "admin" listener serves plain HTTP unless admin_tls; www: its
+    static folder (default: the repository's www/)."""
 
     instances = []
 
     def __init__(self, pg, tmpdir, node_id="node1", workers=2, listeners=("smtp", "lmtp"),
-                 tls=True, log_level="debug", extra=None, hostname=HOSTNAME, env=None):
+                 tls=True, log_level="debug", extra=None, hostname=HOSTNAME, env=None,
+                 admin_tls=False, www=None):
         self.pg = pg
         self.dir = Path(tmpdir)
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -961,6 +964,8 @@ class Node:
         self.tls = session_cert() if tls is True else (tls or None)
         self.log_level = log_level
         self.extra = extra
+        self.admin_tls = admin_tls
+        self.www = str(www or Path(__file__).resolve().parents[2] / "www")
         self.env = dict(env or {})
         self.config_path = str(self.dir / f"{node_id}.conf")
         self.log_path = self.dir / f"{node_id}.log"
@@ -974,10 +979,28 @@ class Node:
         write_bootstrap_config(self.config_path, self.pg.conninfo, node_id=self.node_id,
                                hostname=self.hostname, workers=self.workers,
                                listen={n: f"127.0.0.1:{p}" for n, p in self.ports.items()},
-                               tls=self.tls, log_level=self.log_level, extra=self.extra)
+                               tls=self.tls, log_level=self.log_level,
+                               extra=self._extra_with_admin())
+
+    def _extra_with_admin(self):
+        """extra, preceded by the [admin] section when that listener is on."""
+        if "admin" not in self.ports:
+            return self.extra
+        admin = {"tls": "yes" if self.admin_tls else "no", "www": self.www}
+        if isinstance(self.extra, str):
+            return "[admin]\n" + "".join(f"{k} = {v}\n" for k, v in admin.items()) + \
+                "\n" + self.extra
+        merged = {section: dict(values) for section, values in (self.extra or {}).items()}
+        merged["admin"] = {**admin, **merged.get("admin", {})}
+        return merged
 
     def port(self, name):
         return self.ports[name]
+
+    def admin_url(self):
+        """The admin listener's base URL, e.g. "http://127.0.0.1:PORT"."""
+        scheme = "https" if self.admin_tls else "http"
+        return f"{scheme}://127.0.0.1:{self.ports['admin']}"
 
     def start(self, timeout=20, wait_listeners=None):
         """Spawn petrel-node and wait until each listener (default: all)

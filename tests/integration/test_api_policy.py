@@ -1,0 +1,168 @@
+"""The admin API's /api/v1/greylist, /lists and /bans with real traffic: a
+greylisted triplet is listed and flushed; a black-list entry added over
+HTTP refuses its sender at MAIL (and the refusal stops once the entry is
+deleted by id); a ban is listed and lifted. Bad input answers 422 (bad
+regex, bad IP, bad kind), unknown ids 404, duplicates 409, a domain admin
+403 on every route; the server keeps serving after each refusal."""
+
+import smtplib
+import time
+
+import pytest
+
+import petrel_harness as h
+from admin_client import AdminClient
+
+NODE_LISTENERS = ("smtp", "admin")
+ROOT, ROOT_PW = "root", "Root-Secret-1"
+DOMADMIN, DOMADMIN_PW = "exadmin", "Dom-Secret-2"
+
+
+@pytest.fixture(scope="module")
+def api(node, ctl):
+    ctl("admin", "add", ROOT, "--role", "superadmin", "--password-stdin", input=ROOT_PW + "\n")
+    ctl("admin", "add", DOMADMIN, "--role", "domain", "--domain", "example.test",
+        "--password-stdin", input=DOMADMIN_PW + "\n")
+    root = AdminClient(node.admin_url())
+    root.login(ROOT, ROOT_PW)
+    dom = AdminClient(node.admin_url())
+    dom.login(DOMADMIN, DOMADMIN_PW)
+    return root, dom
+
+
+def settle():
+    """Workers reload the lists on NOTIFY within milliseconds."""
+    time.sleep(0.3)
+
+
+def send(node, src, sender):
+    return h.smtp_send(node.port("smtp"), sender, ["bob@example.test"],
+                       h.make_message(sender=sender), source_address=(src, 0))
+
+
+def still_serving(client):
+    status, body, _ = client.get("/bans")
+    assert status == 200, body
+
+
+def test_greylist_list_and_flush(api, node, settings):
+    root, _ = api
+    settings.set("greylist_enable", "yes")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as err:
+        send(node, "127.0.40.1", "grey@remote.test")
+    assert err.value.recipients["bob@example.test"][0] == 451
+    status, body, _ = root.get("/greylist")
+    assert status == 200, body
+    triplets = [e for e in body["items"] if e["sender"] is not None]
+    assert body["total"] >= 1 and len(triplets) == 1
+    (t,) = triplets
+    assert (t["sender"], t["recipient"], t["state"]) == \
+        ("grey@remote.test", "bob@example.test", "greylisted")
+    assert t["network"].startswith("127.0.40.") and t["attempts"] == 1
+    assert t["first_seen"].endswith("Z") and t["expires_at"].endswith("Z")
+
+    status, body, _ = root.get("/greylist?per_page=1&page=99")
+    assert status == 200 and body["items"] == [] and body["total"] >= 1
+    status, body, _ = root.get("/greylist?per_page=0")
+    assert status == 422, body
+
+    status, body, _ = root.delete("/greylist")
+    assert status == 200 and body["deleted"] >= 1
+    status, body, _ = root.get("/greylist")
+    assert body["total"] == 0 and body["items"] == []
+    settings.restore()
+
+
+def test_black_list_add_refuses_then_delete(api, node):
+    root, _ = api
+    status, body, _ = root.post("/lists", {"kind": "black", "value": "Spammer@Remote.test",
+                                           "comment": "from the web"})
+    assert status == 201, body
+    assert (body["kind"], body["type"], body["value"], body["comment"]) == \
+        ("black", "address", "spammer@remote.test", "from the web")
+    entry_id = body["id"]
+    settle()
+    with pytest.raises(smtplib.SMTPSenderRefused) as err:
+        send(node, "127.0.41.1", "spammer@remote.test")
+    assert err.value.smtp_code == 550 and b"blacklisted" in err.value.smtp_error
+
+    status, body, _ = root.post("/lists", {"kind": "white", "value": "127.0.42.0/24"})
+    assert status == 201 and body["type"] == "ip"
+    status, body, _ = root.get("/lists?kind=black")
+    assert status == 200 and [e["id"] for e in body["items"]] == [entry_id]
+    status, body, _ = root.get("/lists")
+    assert body["total"] == 2 and {e["kind"] for e in body["items"]} == {"black", "white"}
+    status, body, _ = root.get("/lists?per_page=1&page=2")
+    assert body["total"] == 2 and body["items"][0]["kind"] == "white"
+
+    status, body, _ = root.delete(f"/lists/{entry_id}")
+    assert status == 204, body
+    settle()
+    assert send(node, "127.0.41.1", "spammer@remote.test").code == 250
+    status, body, _ = root.delete(f"/lists/{entry_id}")
+    assert status == 404 and f"no list entry {entry_id}" in body["error"]["message"]
+    still_serving(root)
+
+
+@pytest.mark.parametrize("body,status,field,words", [
+    ({"kind": "black", "value": "/bad(regex/"}, 422, "value", "bad regex"),
+    ({"kind": "black", "value": "10.0.0.300"}, 422, "value", ""),
+    ({"kind": "grey", "value": "x@remote.test"}, 422, "kind", "white or black"),
+    ({"value": "x@remote.test"}, 422, "kind", "required"),
+    ({"kind": "black"}, 422, "value", "required"),
+    ({"kind": "black", "value": 5}, 422, "value", ""),
+])
+def test_list_bad_input(api, body, status, field, words):
+    root, _ = api
+    got, answer, _ = root.post("/lists", body)
+    assert got == status, answer
+    assert answer["error"]["field"] == field and words in answer["error"]["message"]
+    still_serving(root)
+
+
+def test_list_duplicate_and_bad_ids(api):
+    root, _ = api
+    assert root.post("/lists", {"kind": "black", "value": "dup@remote.test"})[0] == 201
+    status, body, _ = root.post("/lists", {"kind": "black", "value": "DUP@remote.test"})
+    assert status == 409 and "already on the black list" in body["error"]["message"]
+    for bad in ("abc", "0", "99999"):
+        status, body, _ = root.delete(f"/lists/{bad}")
+        assert status == 404, (bad, body)
+    status, body, _ = root.get("/lists?kind=grey")
+    assert status == 422 and body["error"]["field"] == "kind"
+    still_serving(root)
+
+
+def test_bans_list_and_lift(api, pg):
+    root, _ = api
+    pg.sql("INSERT INTO bans (ip, reason, expires_at) VALUES"
+           " ('127.0.43.7', 'too many failed logins', now() + interval '1 hour'),"
+           " ('127.0.43.8', 'old', now() - interval '1 minute')")
+    status, body, _ = root.get("/bans")
+    assert status == 200, body
+    assert body["total"] == 1 and body["items"][0]["ip"] == "127.0.43.7"
+    assert body["items"][0]["reason"] == "too many failed logins"
+    assert body["items"][0]["expires_at"].endswith("Z")
+
+    status, body, _ = root.delete("/bans/127.0.43.7")
+    assert status == 204, body
+    assert root.get("/bans")[1]["total"] == 0
+    assert pg.value("SELECT count(*) FROM petrel_ban_check('127.0.43.7')") == 0
+    status, body, _ = root.delete("/bans/127.0.43.7")
+    assert status == 404 and "is not banned" in body["error"]["message"]
+    for bad in ("not-an-ip", "10.0.0.0%2F8", "300.1.1.1"):
+        status, body, _ = root.delete(f"/bans/{bad}")
+        assert status == 422 and "invalid IP address" in body["error"]["message"], (bad, body)
+    still_serving(root)
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/greylist"), ("DELETE", "/greylist"), ("GET", "/lists"), ("POST", "/lists"),
+    ("DELETE", "/lists/1"), ("GET", "/bans"), ("DELETE", "/bans/127.0.0.9"),
+])
+def test_domain_admin_forbidden(api, method, path):
+    root, dom = api
+    body = {"kind": "black", "value": "x@remote.test"} if method == "POST" else None
+    status, answer, _ = dom.request(method, path, body)
+    assert status == 403, (method, path, answer)
+    still_serving(root)
