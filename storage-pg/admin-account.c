@@ -6,6 +6,7 @@
 
 #include "admin-private.h"
 #include "admin-lines.h"
+#include "admin-page.h"
 #include "password.h"
 
 #include <stdio.h>
@@ -192,15 +193,24 @@ int admin_account_set_master(struct admin_db *db, const char *address, bool is_m
 				    is_master ? "true" : "false", error_r);
 }
 
-/* The rows a query selects; $1 domain id, $2 allowed domain names joined
-   by newlines (names never hold one), $3 search text, $4 account id, each
-   NULL when not filtering. */
-#define ADMIN_ACCOUNT_JOIN " FROM accounts a JOIN domains d ON d.id = a.domain_id"
+/* The accounts a query selects; $1 domain id, $2 allowed domain names
+   joined by newlines (names never hold one), $3 search text
+   (LIKE-escaped), $4 account id, each NULL when not filtering. The filter
+   reads accounts alone, so the page of ids comes from an index-only scan.
+   The search matches the display name, or the local part for text
+   without '@'; "left@right" matches an address whose local part ends in
+   left and whose domain starts with right, as a substring of the address
+   would. The LIKEs use the trigram indexes of schema 018. */
 #define ADMIN_ACCOUNT_FILTER \
 	" WHERE ($1::bigint IS NULL OR a.domain_id = $1)" \
-	" AND ($2::text IS NULL OR d.name = ANY (string_to_array($2, E'\\n')))" \
-	" AND ($3::text IS NULL OR strpos(a.localpart || '@' || d.name, lower($3)) > 0" \
-	"      OR strpos(lower(a.display_name), lower($3)) > 0)" \
+	" AND ($2::text IS NULL OR a.domain_id IN (SELECT id FROM domains" \
+	"      WHERE name = ANY (string_to_array($2, E'\\n'))))" \
+	" AND ($3::text IS NULL OR lower(a.display_name) LIKE '%%' || lower($3) || '%%'" \
+	"      OR (strpos(lower($3), '@') = 0 AND a.localpart LIKE '%%' || lower($3) || '%%')" \
+	"      OR (length($3) - length(replace($3, '@', '')) = 1" \
+	"          AND a.localpart LIKE '%%' || split_part(lower($3), '@', 1)" \
+	"          AND a.domain_id IN (SELECT id FROM domains" \
+	"              WHERE name LIKE split_part(lower($3), '@', 2) || '%%')))" \
 	" AND ($4::bigint IS NULL OR a.id = $4)"
 
 /* Usage of the account whose id is column id, as alias.bytes and
@@ -210,35 +220,37 @@ int admin_account_set_master(struct admin_db *db, const char *address, bool is_m
 	"                            coalesce(sum(m.messages), 0) AS messages" \
 	"                       FROM mailboxes m WHERE m.account_id = " id ") " alias
 
-/* The page is cut in the inner query, on the accounts alone (usage only
-   when it is the sort key); usage and aliases are then looked up for the
-   page's rows only. Both levels order by the same output column names
-   (admin_account_order()), so the outer ORDER BY keeps the inner one. */
-#define ADMIN_ACCOUNT_PAGE_INNER \
-	"SELECT a.id, d.name AS domain, a.localpart, a.display_name, a.status, a.quota_bytes," \
-	" a.is_master, a.created_at, %s AS used_sort" \
-	ADMIN_ACCOUNT_JOIN "%s" ADMIN_ACCOUNT_FILTER "%s LIMIT $5::bigint OFFSET $6::bigint"
+/* The page is cut in the inner query, on account ids alone (domain names
+   only when they are a sort key, usage only when it is); the page's rows
+   are then read in full and put back in order. %s: the inner query's
+   joins (domains, usage), its ORDER BY, the outer ORDER BY. */
 #define ADMIN_ACCOUNT_PAGE \
-	"SELECT p.localpart || '@' || p.domain, p.display_name, p.status, p.quota_bytes," \
-	" u.bytes, u.messages, p.is_master, " ADMIN_SQL_TIME("p.created_at") "," \
+	"SELECT a.localpart || '@' || d.name, a.display_name, a.status, a.quota_bytes," \
+	" u.bytes, u.messages, a.is_master, " ADMIN_SQL_TIME("a.created_at") "," \
 	" (SELECT string_agg(al.localpart || '@' || ad.name, E'\\n'" \
 	"                    ORDER BY ad.name, al.localpart)" \
 	"    FROM aliases al JOIN domains ad ON ad.id = al.domain_id" \
-	"   WHERE al.target = p.localpart || '@' || p.domain)" \
-	" FROM (" ADMIN_ACCOUNT_PAGE_INNER ") p" ADMIN_ACCOUNT_USAGE("u", "p.id") "%s"
+	"   WHERE al.target = a.localpart || '@' || d.name)" \
+	" FROM accounts a JOIN domains d ON d.id = a.domain_id" ADMIN_ACCOUNT_USAGE("u", "a.id") \
+	" WHERE a.id IN (SELECT a.id FROM accounts a%s%s" ADMIN_ACCOUNT_FILTER \
+	"                %s LIMIT $5::bigint OFFSET $6::bigint)%s"
+#define ADMIN_ACCOUNT_JOIN_DOMAIN " JOIN domains d ON d.id = a.domain_id"
+#define ADMIN_ACCOUNT_JOIN_USAGE \
+	" LEFT JOIN (SELECT account_id, sum(bytes) AS bytes FROM mailboxes" \
+	" GROUP BY account_id) s ON s.account_id = a.id"
 
-/* Sort keys: the column, then the address as the tie-break. Within one
-   domain the domain name is left out so the (domain_id, ...) indexes give
-   the order without a sort. */
+/* Sort keys: the column in the inner query and in the outer one, then the
+   address as the tie-break. Within one domain the domain name is left
+   out, so the (domain_id, ...) indexes give the order without a sort. */
 static const struct {
 	const char *name;
-	const char *column;
+	const char *inner, *outer;
 } admin_account_sorts[] = {
-	{ "address", NULL },
-	{ "display_name", "display_name" },
-	{ "used_bytes", "used_sort" },
-	{ "created_at", "created_at" },
-	{ "quota_bytes", "quota_bytes" },
+	{ "address", NULL, NULL },
+	{ "display_name", "a.display_name", "a.display_name" },
+	{ "used_bytes", "coalesce(s.bytes, 0)", "u.bytes" },
+	{ "created_at", "a.created_at", "a.created_at" },
+	{ "quota_bytes", "a.quota_bytes", "a.quota_bytes" },
 };
 
 static void admin_account_order_add(char *buf, size_t size, const char *column, const char *dir)
@@ -248,22 +260,28 @@ static void admin_account_order_add(char *buf, size_t size, const char *column, 
 	snprintf(buf + len, size - len, "%s%s%s", len > 0 ? ", " : " ORDER BY ", column, dir);
 }
 
-/* The ORDER BY clause of query, built from the fixed names above only. */
+/* The inner and outer ORDER BY clauses of query, built from the fixed
+   names above only. */
 static int admin_account_order(struct admin_db *db, const struct admin_account_query *query,
-			       char *buf, size_t size, const char **error_r)
+			       char inner[static 160], char outer[static 160], const char **error_r)
 {
 	const char *sort = query->sort != NULL ? query->sort : "address";
 	const char *dir = query->descending ? " DESC" : "";
 
-	buf[0] = '\0';
+	inner[0] = outer[0] = '\0';
 	for (size_t i = 0; i < sizeof(admin_account_sorts) / sizeof(admin_account_sorts[0]); i++) {
 		if (strcmp(admin_account_sorts[i].name, sort) != 0)
 			continue;
-		if (admin_account_sorts[i].column != NULL)
-			admin_account_order_add(buf, size, admin_account_sorts[i].column, dir);
-		if (query->domain == NULL)
-			admin_account_order_add(buf, size, "domain", dir);
-		admin_account_order_add(buf, size, "localpart", dir);
+		if (admin_account_sorts[i].inner != NULL) {
+			admin_account_order_add(inner, 160, admin_account_sorts[i].inner, dir);
+			admin_account_order_add(outer, 160, admin_account_sorts[i].outer, dir);
+		}
+		if (query->domain == NULL) {
+			admin_account_order_add(inner, 160, "d.name", dir);
+			admin_account_order_add(outer, 160, "d.name", dir);
+		}
+		admin_account_order_add(inner, 160, "a.localpart", dir);
+		admin_account_order_add(outer, 160, "a.localpart", dir);
 		return 0;
 	}
 	*error_r = admin_error(db, "unknown sort field %s", sort);
@@ -313,35 +331,36 @@ static int admin_account_select(struct admin_db *db, const struct admin_account_
 				int64_t account_id, admin_account_cb *cb, void *context,
 				long long *total_r, const char **error_r)
 {
-	char id_text[24], account_text[24], limit[24], offset[24], order[160], sql[3072];
+	char id_text[24], account_text[24], limit[24], offset[24], inner[160], outer[160];
+	char sql[4096];
 	const char *params[6];
-	char *joined;
+	char *joined, *search = NULL;
 	PGresult *res = NULL;
 	int ret = -1;
 
-	if (admin_account_order(db, query, order, sizeof(order), error_r) < 0 ||
+	if (admin_account_order(db, query, inner, outer, error_r) < 0 ||
 	    admin_account_params(db, query, account_id, id_text, account_text, params,
 				 &joined, error_r) < 0)
 		return -1;
+	if (params[2] != NULL)
+		params[2] = search = admin_like_escape(params[2]);
 	params[4] = query->limit >= 0 ? admin_int_param(limit, query->limit) : NULL;
 	params[5] = admin_int_param(offset, query->offset);
 	bool by_usage = query->sort != NULL && strcmp(query->sort, "used_bytes") == 0;
 
 	/* sorting by usage needs every account's: one grouped pass over the
 	   mailboxes, not one lookup per account */
-	snprintf(sql, sizeof(sql), ADMIN_ACCOUNT_PAGE, by_usage ? "coalesce(s.bytes, 0)" : "0",
-		 by_usage ? " LEFT JOIN (SELECT account_id, sum(bytes) AS bytes FROM mailboxes"
-			    " GROUP BY account_id) s ON s.account_id = a.id" : "",
-		 order, order);
+	snprintf(sql, sizeof(sql), ADMIN_ACCOUNT_PAGE,
+		 query->domain == NULL ? ADMIN_ACCOUNT_JOIN_DOMAIN : "",
+		 by_usage ? ADMIN_ACCOUNT_JOIN_USAGE : "", inner, outer);
 	if ((res = admin_query(db, sql, 6, params, error_r)) == NULL)
 		goto out;
 	admin_account_rows(res, cb, context);
 	PQclear(res);
 	res = NULL;
 	if (total_r != NULL) {
-		if ((res = admin_query(db, "SELECT count(*)" ADMIN_ACCOUNT_JOIN ADMIN_ACCOUNT_FILTER,
-				       4, params,
-				       error_r)) == NULL)
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM accounts a" ADMIN_ACCOUNT_FILTER);
+		if ((res = admin_query(db, sql, 4, params, error_r)) == NULL)
 			goto out;
 		*total_r = admin_result_int(res, 0, 0);
 	}
@@ -349,6 +368,7 @@ static int admin_account_select(struct admin_db *db, const struct admin_account_
 out:
 	PQclear(res);
 	free(joined);
+	free(search);
 	return ret;
 }
 

@@ -1,9 +1,24 @@
 /*
- * admin-page.c — totals of paged lists (see admin-page.h).
+ * admin-page.c — totals and search text of paged lists (see admin-page.h).
  */
 #include "admin-page.h"
 
+#include "xalloc.h"
+
 #include <string.h>
+
+char *admin_like_escape(const char *search)
+{
+	char *escaped = xmalloc(strlen(search) * 2 + 1), *out = escaped;
+
+	for (const char *p = search; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '%' || *p == '_')
+			*out++ = '\\';
+		*out++ = *p;
+	}
+	*out = '\0';
+	return escaped;
+}
 
 int admin_page_total(struct admin_db *db, const char *sql, int param_count,
 		     const char **params, int limit_param, int offset_param,

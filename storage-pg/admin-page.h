@@ -1,6 +1,7 @@
 /*
  * admin-page.h — the total of a list read one page at a time (the web
- * admin's ?page=&per_page=), for the admin-*.c modules.
+ * admin's ?page=&per_page=), and its search text, for the admin-*.c
+ * modules.
  *
  * A page statement carries its total as a "count(*) OVER ()" column, so
  * one round trip gives both; only a page past the end has no row to read
@@ -17,5 +18,9 @@
 int admin_page_total(struct admin_db *db, const char *sql, int param_count,
 		     const char **params, int limit_param, int offset_param,
 		     const PGresult *res, int column, long long *total_r, const char **error_r);
+
+/* search with LIKE's metacharacters (backslash, % and _) escaped, for
+   "column LIKE '%' || $n || '%'"; the caller frees it. */
+char *admin_like_escape(const char *search);
 
 #endif

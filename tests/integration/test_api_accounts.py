@@ -111,6 +111,20 @@ def test_paging_search_and_sort(api):
         status, body, _ = root.get(f"/accounts?q=page&sort={field}&per_page=50")
         assert status == 200 and body["total"] == 12, body
 
+    # a search is a substring of the address (across the '@' too) or of
+    # the display name; LIKE's wildcards in it are plain characters
+    for q, expected in (("ge03@other.t", ["page03@other.test"]),
+                        ("03@", ["page03@other.test"]),
+                        ("@other.test", None), ("e11@x", []), ("a@b@c", []),
+                        ("%25", []), ("_", []), ("page0_", []), ("%5C", [])):
+        status, body, _ = root.get(f"/accounts?q={q}&per_page=100")
+        got = [a["address"] for a in body["items"]]
+        if expected is None:
+            assert status == 200 and "page00@other.test" in got and "carol@other.test" in got \
+                and all(a.endswith("@other.test") for a in got), (q, got)
+        else:
+            assert status == 200 and got == expected and body["total"] == len(expected), (q, got)
+
     # every domain: ordered by domain, then local part
     status, body, _ = root.get("/accounts?per_page=1000")
     addresses = [a["address"] for a in body["items"]]
