@@ -6,21 +6,11 @@
  */
 #include "http-url.h"
 
+#include "base64.h"
 #include "strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static int http_hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 char *http_url_decode(const char *s, size_t len, bool plus_space)
 {
@@ -30,8 +20,8 @@ char *http_url_decode(const char *s, size_t len, bool plus_space)
 		char c = s[i];
 
 		if (c == '%') {
-			int hi = i + 2 < len ? http_hex_value(s[i + 1]) : -1;
-			int lo = i + 2 < len ? http_hex_value(s[i + 2]) : -1;
+			int hi = i + 2 < len ? hex_digit_value((unsigned char)s[i + 1]) : -1;
+			int lo = i + 2 < len ? hex_digit_value((unsigned char)s[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0 || hi + lo == 0)
 				goto bad;   /* bad escape, or %00 */

@@ -70,17 +70,6 @@ int mime_decode_base64(const unsigned char *src, size_t len, struct strbuf *dest
 	return 0;
 }
 
-int mime_decode_hex_digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode one line [p, end) without its line end; false when an '=' was
    kept literally. *soft_r says the line ended in a soft line break. */
 static bool mime_decode_qp_line(const unsigned char *p, const unsigned char *end,
@@ -105,8 +94,8 @@ static bool mime_decode_qp_line(const unsigned char *p, const unsigned char *end
 			*soft_r = true;
 			break;
 		}
-		if (end - eq >= 3 && (hi = mime_decode_hex_digit(eq[1])) >= 0 &&
-		    (lo = mime_decode_hex_digit(eq[2])) >= 0) {
+		if (end - eq >= 3 && (hi = hex_digit_value(eq[1])) >= 0 &&
+		    (lo = hex_digit_value(eq[2])) >= 0) {
 			strbuf_append_c(dest, (char)(hi * 16 + lo));
 			p = eq + 3;
 		} else {

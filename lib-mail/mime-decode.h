@@ -26,10 +26,6 @@ enum mime_decode_encoding {
    NULL means the default 7bit. */
 enum mime_decode_encoding mime_decode_encoding_parse(const char *cte);
 
-/* The value (0..15) of hexadecimal digit c in either case, or -1 (QP and
-   RFC 2047 Q encoding). */
-int mime_decode_hex_digit(unsigned char c);
-
 /* Decode base64 text and append the bytes to dest. Line breaks and other
    characters outside the alphabet are skipped; '=' ends a quantum, and
    decoding resumes after it (some mailers concatenate encodings). Returns

@@ -102,8 +102,8 @@ static void rfc2047_word_decode(const struct rfc2047_word *w, struct strbuf *des
 			if (c == '_') {
 				c = ' ';
 			} else if (c == '=' && i + 2 < w->text_len &&
-				   (v = mime_decode_hex_digit(w->text[i + 1])) >= 0 &&
-				   (v2 = mime_decode_hex_digit(w->text[i + 2])) >= 0) {
+				   (v = hex_digit_value(w->text[i + 1])) >= 0 &&
+				   (v2 = hex_digit_value(w->text[i + 2])) >= 0) {
 				c = (unsigned char)(v * 16 + v2);
 				i += 2;
 			}

@@ -99,3 +99,14 @@ int base64_decode(const char *src, size_t len, unsigned char *dest, size_t *dest
 	*dest_len_r = out;
 	return 0;
 }
+
+int hex_digit_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -1,6 +1,7 @@
 /*
  * base64.h — base64 digits, shared by every decoder (MIME encoded words,
- * IMAP modified UTF-7, SASL), and strict RFC 4648 encoding and decoding.
+ * IMAP modified UTF-7, SASL), and strict RFC 4648 encoding and decoding;
+ * and hex digits, shared by quoted-printable and URL percent-decoding.
  * Alphabets differ only in their last two digits: "+/" in RFC 4648 and
  * MIME, "+," in IMAP mailbox names.
  */
@@ -16,6 +17,9 @@
 
 /* Encoded length of n bytes (padded), and the most bytes that n base64
    characters can decode to. */
+/* The value of a hex digit (either case), or -1. */
+int hex_digit_value(unsigned char c);
+
 #define BASE64_ENCODED_SIZE(n) (((n) + 2) / 3 * 4)
 #define BASE64_DECODED_MAX(n) ((n) / 4 * 3)
 
