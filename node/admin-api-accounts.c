@@ -59,15 +59,6 @@ static json_t *admin_accounts_load(struct admin_call *call, const char *address)
 	return doc;
 }
 
-/* Answer with the resource as GET shows it (or the error). */
-static void admin_accounts_answer(struct admin_call *call, const char *address)
-{
-	json_t *doc = admin_accounts_load(call, address);
-
-	if (doc != NULL)
-		call->result = doc;
-}
-
 static void admin_accounts_list(struct admin_call *call)
 {
 	struct admin_account_query query = { 0 };
@@ -78,13 +69,8 @@ static void admin_accounts_list(struct admin_call *call)
 
 	if (!admin_call_page(call, admin_accounts_sorts, &page))
 		return;
-	query.domain = admin_call_query(call, "domain");
-	if (query.domain != NULL && !admin_call_domain_allowed(call, query.domain))
+	if (!admin_call_domain_scope(call, &query.domain, &query.domains, &query.domain_count))
 		return;
-	if (!call->who->superadmin) {
-		query.domains = call->who->domains;
-		query.domain_count = call->who->domain_count;
-	}
 	query.search = page.search;
 	query.sort = page.sort;
 	query.descending = page.descending;
@@ -103,7 +89,7 @@ static void admin_accounts_list(struct admin_call *call)
 static void admin_accounts_get(struct admin_call *call)
 {
 	if (admin_call_address_allowed(call, call->args[0]))
-		admin_accounts_answer(call, call->args[0]);
+		admin_call_answer(call, admin_accounts_load(call, call->args[0]));
 }
 
 /* The writable fields of a create or update body, type-checked. */
@@ -173,7 +159,7 @@ static void admin_accounts_create(struct admin_call *call)
 		return;
 	}
 	call->status = 201;
-	admin_accounts_answer(call, address);
+	admin_call_answer(call, admin_accounts_load(call, address));
 }
 
 /* Fields an update may not change (computed or the key). */
@@ -243,7 +229,7 @@ static void admin_accounts_update(struct admin_call *call)
 			if (admin_accounts_apply(call, address, current, &f, &error) < 0)
 				admin_call_db_error(call, error, NULL);
 			else
-				admin_accounts_answer(call, address);
+				admin_call_answer(call, admin_accounts_load(call, address));
 		}
 	}
 	json_decref(patched);

@@ -50,15 +50,6 @@ static json_t *admin_aliases_load(struct admin_call *call, const char *address)
 	return doc;
 }
 
-/* Answer with the resource as GET shows it (or the error). */
-static void admin_aliases_answer(struct admin_call *call, const char *address)
-{
-	json_t *doc = admin_aliases_load(call, address);
-
-	if (doc != NULL)
-		call->result = doc;
-}
-
 static void admin_aliases_list(struct admin_call *call)
 {
 	struct admin_alias_query query = { 0 };
@@ -69,13 +60,8 @@ static void admin_aliases_list(struct admin_call *call)
 
 	if (!admin_call_page(call, admin_aliases_sorts, &page))
 		return;
-	query.domain = admin_call_query(call, "domain");
-	if (query.domain != NULL && !admin_call_domain_allowed(call, query.domain))
+	if (!admin_call_domain_scope(call, &query.domain, &query.domains, &query.domain_count))
 		return;
-	if (!call->who->superadmin) {
-		query.domains = call->who->domains;
-		query.domain_count = call->who->domain_count;
-	}
 	query.search = page.search;
 	query.descending = page.descending;
 	query.offset = (long long)page.offset;
@@ -92,7 +78,7 @@ static void admin_aliases_list(struct admin_call *call)
 static void admin_aliases_get(struct admin_call *call)
 {
 	if (admin_call_address_allowed(call, call->args[0]))
-		admin_aliases_answer(call, call->args[0]);
+		admin_call_answer(call, admin_aliases_load(call, call->args[0]));
 }
 
 /* targets (an array of strings) and reject_external of a body; targets
@@ -148,7 +134,7 @@ static void admin_aliases_create(struct admin_call *call)
 		admin_call_db_error(call, error, NULL);
 	} else {
 		call->status = 201;
-		admin_aliases_answer(call, address);
+		admin_call_answer(call, admin_aliases_load(call, address));
 	}
 	free(targets);
 }
@@ -176,7 +162,7 @@ static void admin_aliases_update(struct admin_call *call)
 		if (admin_alias_replace(call->db, address, targets, count, reject, &error) < 0)
 			admin_call_db_error(call, error, "targets");
 		else
-			admin_aliases_answer(call, address);
+			admin_call_answer(call, admin_aliases_load(call, address));
 		free(targets);
 	}
 	json_decref(patched);

@@ -78,6 +78,17 @@ bool admin_call_domain_allowed(struct admin_call *call, const char *domain)
 	return false;
 }
 
+bool admin_call_domain_scope(struct admin_call *call, const char **domain_r,
+			     const char *const **domains_r, unsigned int *domain_count_r)
+{
+	*domain_r = admin_call_query(call, "domain");
+	if (*domain_r != NULL && !admin_call_domain_allowed(call, *domain_r))
+		return false;
+	*domains_r = call->who->superadmin ? NULL : call->who->domains;
+	*domain_count_r = call->who->superadmin ? 0 : call->who->domain_count;
+	return true;
+}
+
 bool admin_call_address_allowed(struct admin_call *call, const char *address)
 {
 	const char *at = address != NULL ? strrchr(address, '@') : NULL;

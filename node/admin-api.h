@@ -145,6 +145,13 @@ bool admin_call_domain_allowed(struct admin_call *call, const char *domain);
 /* The same for an address's domain ("user@domain" or "@domain"). */
 bool admin_call_address_allowed(struct admin_call *call, const char *address);
 
+/* The domains a list covers: *domain_r from ?domain= (NULL when absent;
+   403 when the caller may not see it), and for a domain admin its own
+   domains (*domains_r NULL for a superadmin: no restriction). Returns
+   false with the answer set. */
+bool admin_call_domain_scope(struct admin_call *call, const char **domain_r,
+			     const char *const **domains_r, unsigned int *domain_count_r);
+
 /* A query parameter, percent-decoded; NULL when absent. */
 const char *admin_call_query(const struct admin_call *call, const char *name);
 

@@ -110,3 +110,20 @@ class AdminClient:
             self.token = body["access_token"]
             self.refresh_token = body["refresh_token"]
         return status, body, headers
+
+
+ROOT, ROOT_PW = "root", "Root-Secret-1"
+DOMADMIN, DOMADMIN_PW = "exadmin", "Dom-Secret-2"
+
+
+def admin_pair(node, ctl, domain="example.test"):
+    """Create a superadmin (ROOT) and a domain admin of domain (DOMADMIN)
+    with petrelctl, and return (root, dom) clients logged in as them."""
+    ctl("admin", "add", ROOT, "--role", "superadmin", "--password-stdin", input=ROOT_PW + "\n")
+    ctl("admin", "add", DOMADMIN, "--role", "domain", "--domain", domain,
+        "--password-stdin", input=DOMADMIN_PW + "\n")
+    root = AdminClient(node.admin_url())
+    root.login(ROOT, ROOT_PW)
+    dom = AdminClient(node.admin_url())
+    dom.login(DOMADMIN, DOMADMIN_PW)
+    return root, dom

@@ -8,26 +8,17 @@ import imaplib
 
 import pytest
 
-from admin_client import AdminClient
+from admin_client import AdminClient, admin_pair
 from conftest import PASSWORD
 
 NODE_LISTENERS = ("smtp", "imap", "admin")
-ROOT, ROOT_PW = "root", "Root-Secret-1"
-DOMADMIN, DOMADMIN_PW = "exadmin", "Dom-Secret-2"
 
 
 @pytest.fixture(scope="module")
 def api(node, ctl):
     ctl("domain", "add", "other.test")
     ctl.add_account("carol@other.test")
-    ctl("admin", "add", ROOT, "--role", "superadmin", "--password-stdin", input=ROOT_PW + "\n")
-    ctl("admin", "add", DOMADMIN, "--role", "domain", "--domain", "example.test",
-        "--password-stdin", input=DOMADMIN_PW + "\n")
-    root = AdminClient(node.admin_url())
-    root.login(ROOT, ROOT_PW)
-    dom = AdminClient(node.admin_url())
-    dom.login(DOMADMIN, DOMADMIN_PW)
-    return root, dom
+    return admin_pair(node, ctl)
 
 
 def still_serving(client):

@@ -4,7 +4,6 @@ refresh (rotation), logout, tokens valid across nodes, 401/403/404/405/
 failed logins (SMTP refuses the address too), the one-time setup link,
 and petrelctl's admin verbs with their errors."""
 
-import json
 import socket
 import time
 

@@ -6,24 +6,15 @@ field, and the server keeps serving."""
 
 import pytest
 
-from admin_client import AdminClient
+from admin_client import ROOT, ROOT_PW, AdminClient, admin_pair
 
 NODE_LISTENERS = ("smtp", "admin")
-ROOT, ROOT_PW = "root", "Root-Secret-1"
-DOMADMIN, DOMADMIN_PW = "exadmin", "Dom-Secret-2"
 
 
 @pytest.fixture(scope="module")
 def api(node, ctl):
     ctl("domain", "add", "other.test")
-    ctl("admin", "add", ROOT, "--password-stdin", input=ROOT_PW + "\n")
-    ctl("admin", "add", DOMADMIN, "--role", "domain", "--domain", "example.test",
-        "--password-stdin", input=DOMADMIN_PW + "\n")
-    root = AdminClient(node.admin_url())
-    root.login(ROOT, ROOT_PW)
-    dom = AdminClient(node.admin_url())
-    dom.login(DOMADMIN, DOMADMIN_PW)
-    return root, dom
+    return admin_pair(node, ctl)
 
 
 def still_serving(client):
@@ -161,8 +152,8 @@ def test_admins_crud(api):
         status, body, _ = root.post("/admins", bad)
         assert status in (409, 422) and body["error"]["field"] == field, (bad, body)
     assert root.patch("/admins/helper", {"login": "other"})[0] == 422
-    assert root.patch("/admins/" + ROOT, {"role": "domain", "domains": ["example.test"]})[0] \
-        == 409
+    status, body, _ = root.patch("/admins/" + ROOT, {"role": "domain", "domains": ["example.test"]})
+    assert status == 409 and body["error"]["field"] == "role", body
     assert dom.get("/admins")[0] == 403
     assert root.delete("/admins/helper")[0] == 204
     assert root.get("/admins/helper")[0] == 404

@@ -11,23 +11,14 @@ import time
 import pytest
 
 import petrel_harness as h
-from admin_client import AdminClient
+from admin_client import admin_pair
 
 NODE_LISTENERS = ("smtp", "admin")
-ROOT, ROOT_PW = "root", "Root-Secret-1"
-DOMADMIN, DOMADMIN_PW = "exadmin", "Dom-Secret-2"
 
 
 @pytest.fixture(scope="module")
 def api(node, ctl):
-    ctl("admin", "add", ROOT, "--role", "superadmin", "--password-stdin", input=ROOT_PW + "\n")
-    ctl("admin", "add", DOMADMIN, "--role", "domain", "--domain", "example.test",
-        "--password-stdin", input=DOMADMIN_PW + "\n")
-    root = AdminClient(node.admin_url())
-    root.login(ROOT, ROOT_PW)
-    dom = AdminClient(node.admin_url())
-    dom.login(DOMADMIN, DOMADMIN_PW)
-    return root, dom
+    return admin_pair(node, ctl)
 
 
 def settle():

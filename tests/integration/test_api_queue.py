@@ -11,7 +11,7 @@ import pytest
 
 import mail_peers as mp
 import petrel_harness as h
-from admin_client import AdminClient
+from admin_client import admin_pair
 from conftest import PASSWORD
 
 DNS = mp.Dnsmasq(a=[("down.test", "127.0.0.1")])
@@ -20,8 +20,6 @@ DEAD_PORT = h.free_port()            # nothing listens: every attempt is refused
 NODE_LISTENERS = ("smtp", "submission", "admin")
 NODE_EXTRA = mp.node_dns_config(DNS)
 NODE_SETTINGS = {"outbound_port": str(DEAD_PORT), "queue_retry_schedule": "1h"}
-ROOT, ROOT_PW = "root", "Root-Secret-1"
-DOMADMIN, DOMADMIN_PW = "exadmin", "Dom-Secret-2"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -33,14 +31,7 @@ def dns():
 
 @pytest.fixture(scope="module")
 def api(node, ctl):
-    ctl("admin", "add", ROOT, "--role", "superadmin", "--password-stdin", input=ROOT_PW + "\n")
-    ctl("admin", "add", DOMADMIN, "--role", "domain", "--domain", "example.test",
-        "--password-stdin", input=DOMADMIN_PW + "\n")
-    root = AdminClient(node.admin_url())
-    root.login(ROOT, ROOT_PW)
-    dom = AdminClient(node.admin_url())
-    dom.login(DOMADMIN, DOMADMIN_PW)
-    return root, dom
+    return admin_pair(node, ctl)
 
 
 def submit(node, user, rcpt, subject):

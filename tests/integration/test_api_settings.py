@@ -10,11 +10,9 @@ import smtplib
 import pytest
 
 import petrel_harness as h
-from admin_client import AdminClient
+from admin_client import admin_pair
 
 NODE_LISTENERS = ("smtp", "admin")
-ROOT, ROOT_PW = "root", "Root-Secret-1"
-DOMADMIN, DOMADMIN_PW = "exadmin", "Dom-Secret-2"
 QEP = "quota_exceeded_permanent"
 
 
@@ -22,14 +20,7 @@ QEP = "quota_exceeded_permanent"
 def api(node, ctl):
     ctl("domain", "add", "other.test")
     ctl.add_account("carol@other.test")
-    ctl("admin", "add", ROOT, "--role", "superadmin", "--password-stdin", input=ROOT_PW + "\n")
-    ctl("admin", "add", DOMADMIN, "--role", "domain", "--domain", "example.test",
-        "--password-stdin", input=DOMADMIN_PW + "\n")
-    root = AdminClient(node.admin_url())
-    root.login(ROOT, ROOT_PW)
-    dom = AdminClient(node.admin_url())
-    dom.login(DOMADMIN, DOMADMIN_PW)
-    return root, dom
+    return admin_pair(node, ctl)
 
 
 def test_server_settings_list_and_page(api):
