@@ -163,10 +163,14 @@ static void admin_api_admin_apply(struct admin_call *call, const json_t *current
 		return;
 	if (admin_admin_update(call->db, call->args[0], role_given ? &superadmin : NULL,
 			       json_object_get(updated, "domains") != NULL ? domains : NULL,
-			       (unsigned int)count, &error) < 0 ||
-	    (password != NULL && admin_admin_passwd(call->db, call->args[0], password, &error) < 0)) {
-		admin_call_db_error(call, error, strstr(error, "password") != NULL ? "password" :
-				    "domains");
+			       (unsigned int)count, &error) < 0) {
+		/* a conflict is the last superadmin losing its role */
+		admin_call_db_error(call, error, admin_db_error_kind(call->db) ==
+				    ADMIN_ERROR_CONFLICT ? "role" : "domains");
+		return;
+	}
+	if (password != NULL && admin_admin_passwd(call->db, call->args[0], password, &error) < 0) {
+		admin_call_db_error(call, error, "password");
 		return;
 	}
 	admin_call_answer(call, admin_api_admin_load(call, call->args[0]));

@@ -177,7 +177,9 @@ static void admin_api_settings_put(struct admin_call *call, enum setting_scope s
 	    !admin_settings_value(call, value, sizeof(value)))
 		return;
 	if (admin_settings_set(call->db, &target, admin_settings_name(call), value, &error) < 0)
-		admin_call_db_error(call, error, "value");
+		/* not found: the setting in the path, not the value */
+		admin_call_db_error(call, error, admin_db_error_kind(call->db) ==
+				    ADMIN_ERROR_NOT_FOUND ? NULL : "value");
 	else
 		admin_api_settings_get(call, scope);
 }
