@@ -64,8 +64,13 @@ function step(name) {
 	process.stdout.write(`-- ${((Date.now() - started) / 1000).toFixed(1)}s ${name}\n`);
 }
 
+/* Screenshot a page, after checking that no value on it became markup:
+   the UI draws no <img> or <script> of its own, so any is injected. */
 async function shot(page, dir, name) {
 	await page.waitForLoadState('networkidle').catch(() => {});
+	const injected = await page.evaluate(() => document.querySelectorAll('main img, main script').length);
+	if (injected)
+		throw new Error(`${name}: ${injected} element(s) injected from displayed values`);
 	await page.screenshot({ path: join(dir, name + '.png'), fullPage: true });
 }
 

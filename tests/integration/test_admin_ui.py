@@ -33,6 +33,10 @@ SETUP_LOGIN = "first"                     # made through the set-up link
 DOMAIN = "ui.test"
 CAROL_PASSWORD = "Secret-pass-1"          # set by the scenario in the UI
 SCENARIO_TIMEOUT = 150
+# HTML and script in values that reach the pages from outside the UI (a
+# client's HELO and sender, a remote server's reply, a rule's text): the
+# scenario fails on any alert() or injected element
+HOSTILE = '<img src=x onerror=alert("{}")><script>alert("{}")</script>'
 
 NODE_LISTENERS = ("smtp", "imap", "admin")
 # access tokens expire during the scenario: the UI must refresh them (a
@@ -80,7 +84,8 @@ def defer_one_message(pg, queue_id):
             queue_sql.enqueue(conn, [(queue_id, f"carol@{DOMAIN}", ["someone@far.invalid"])])
             rows = [r for r in queue_sql.claim(conn, "ui-test") if r[1] == queue_id]
             queue_sql.result(conn, "defer", "ui-test", [r[0] for r in rows], 451,
-                             "4.4.1 not now", schedule=[3600])
+                             "4.4.1 not now " + HOSTILE.format("queue", "queue"),
+                             schedule=[3600])
     finally:
         conn.close()
 
@@ -198,6 +203,15 @@ def run_scenario(url, setup_link, artifacts, checkpoints):
     return done
 
 
+def seed_hostile_values(pg, ctl):
+    evil = HOSTILE.format("seed", "seed")
+    pg.sql("INSERT INTO block_log (node_id, client_ip, helo, sender, recipient, stage,"
+           " check_name, reason, reply) VALUES ('n', '192.0.2.9', %s, %s, %s, 'rcpt', 'rules',"
+           " %s, %s)", (evil, evil + "@x.test", "bob@example.test", evil, "550 " + evil))
+    ctl("rule", "add", "evil-text", "helo", "reject", "550 5.7.1 " + evil,
+        "if", "helo", "contains", evil, "comment=" + evil)
+
+
 def test_admin_ui_scenario(node, pg, ctl):
     assert (BROWSER_DIR / "node_modules" / "playwright-core").is_dir(), \
         "run `npm ci --prefix tests/browser` (scripts/test does)"
@@ -205,6 +219,7 @@ def test_admin_ui_scenario(node, pg, ctl):
     url = admin_url(node)
     setup_link = ctl("admin", "setup-link", "--url", url, json=True)["url"]
     artifacts = artifacts_dir()
+    seed_hostile_values(pg, ctl)
     report = run_scenario(url, setup_link, artifacts, Checkpoints(node, pg, ctl))
     assert report["refreshes"] >= 1, report
     shots = sorted(p.name for p in artifacts.glob("*.png"))
