@@ -6,7 +6,7 @@
  * login page. Each page lives in js/page-*.js and exports render(main, params).
  */
 import { h, replace } from './js/dom.js';
-import { session_get, api_on_logged_out, api_logout } from './js/api.js';
+import { session_get, session_is_superadmin, api_on_logged_out, api_logout } from './js/api.js';
 import { flash_attach } from './js/ui.js';
 import { login_render, setup_render } from './js/page-login.js';
 
@@ -19,7 +19,7 @@ const PAGES = [
 	{ route: 'policy', label: 'Greylist, lists & bans', module: './js/page-policy.js', super: true },
 	{ route: 'rules', label: 'Rules', module: './js/page-rules.js', super: true },
 	{ route: 'settings', label: 'Settings', module: './js/page-settings.js' },
-	{ route: 'dkim', label: 'DKIM', module: './js/page-dkim.js' },
+	{ route: 'dkim', label: 'DKIM', module: './js/page-dkim.js', super: true },
 	{ route: 'admins', label: 'Administrators', module: './js/page-admins.js', super: true },
 ];
 
@@ -31,17 +31,12 @@ function route_parse() {
 	return { name: name || 'dashboard', params: new URLSearchParams(query || '') };
 }
 
-function is_super() {
-	const s = session_get();
-	return Boolean(s && s.admin && s.admin.role === 'superadmin');
-}
-
 function layout(current) {
 	const s = session_get();
 	const who = s && s.admin ? `${s.admin.login} (${s.admin.role})` : '';
 	const nav = h('nav', { class: 'side', 'aria-label': 'Main' },
 		      h('div', { class: 'brand' }, 'Petrel'),
-		      PAGES.filter(p => !p.super || is_super()).map(p =>
+		      PAGES.filter(p => !p.super || session_is_superadmin()).map(p =>
 			      h('a', { href: '#/' + p.route, class: p.route === current ? 'current' : null,
 				       'data-page': p.route }, p.label)));
 	const main = h('main', { id: 'main' });
@@ -70,7 +65,8 @@ async function render() {
 		return;
 	}
 	const { name, params } = route_parse();
-	const entry = PAGES.find(p => p.route === name) || PAGES[0];
+	/* a superadmin page typed in by a domain admin falls back to the dashboard */
+	const entry = PAGES.find(p => p.route === name && (!p.super || session_is_superadmin())) || PAGES[0];
 	const main = layout(entry.route);
 	document.title = entry.label + ' · Petrel admin';
 	try {

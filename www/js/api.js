@@ -34,6 +34,19 @@ export function session_get() {
 	}
 }
 
+/* Whether the logged-in administrator is a superadmin (the pages a
+   domain admin is offered depend on it; the server checks every call). */
+export function session_is_superadmin() {
+	const s = session_get();
+	return Boolean(s && s.admin && s.admin.role === 'superadmin');
+}
+
+/* The logged-in administrator's domains ([] for a superadmin). */
+export function session_domains() {
+	const s = session_get();
+	return (s && s.admin && s.admin.domains) || [];
+}
+
 /* Keep the answer of POST /auth, /auth/refresh or /setup. */
 export function session_save(answer) {
 	const old = session_get() || {};

@@ -4,7 +4,7 @@
  * with DOM APIs, no library) and recent rejects from /stats.
  */
 import { h, svg, replace } from './dom.js';
-import { api, session_get } from './api.js';
+import { api, session_is_superadmin } from './api.js';
 import { queue_summary_view } from './page-queue.js';
 import { table, fmt_duration, error_text, page, button } from './ui.js';
 
@@ -105,8 +105,7 @@ async function stats_parts(traffic_body, top_body, rejects_body) {
 }
 
 export async function render(main) {
-	const s = session_get();
-	const superadmin = s && s.admin && s.admin.role === 'superadmin';
+	const superadmin = session_is_superadmin();
 	const nodes = section('Nodes', 'dash-nodes', true), queue = section('Queue', 'dash-queue');
 	const traffic = section('Traffic, last 24 hours', 'dash-traffic');
 	const top = section('Top senders and recipients', 'dash-top');

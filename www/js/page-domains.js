@@ -3,12 +3,11 @@
  * domain's accounts, aliases, settings and DKIM keys.
  */
 import { h, replace } from './dom.js';
-import { api, enc, session_get } from './api.js';
+import { api, enc, session_is_superadmin } from './api.js';
 import { list_view, page, button, actions, form_dialog, confirm_action, attempt } from './ui.js';
 
 export async function render(main) {
-	const s = session_get();
-	const superadmin = s && s.admin && s.admin.role === 'superadmin';
+	const superadmin = session_is_superadmin();
 	const list = list_view({
 		path: '/domains',
 		columns: [

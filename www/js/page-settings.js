@@ -5,10 +5,15 @@
  * reset to the inherited value = DELETE.
  */
 import { h, replace } from './dom.js';
-import { api, enc } from './api.js';
+import { api, enc, session_domains, session_is_superadmin } from './api.js';
 import { list_view, page, button, actions, form_dialog, confirm_action, attempt } from './ui.js';
 
+/* A domain admin has no server scope: it starts at its first domain. */
 function scope_of(params) {
+	if (!session_is_superadmin() && !params.get('account') && !params.get('domain')) {
+		const domains = session_domains();
+		params = new URLSearchParams(domains.length ? { domain: domains[0] } : {});
+	}
 	if (params.get('account'))
 		return { kind: 'account', name: params.get('account'),
 			 path: '/accounts/' + enc(params.get('account')) + '/settings' };
@@ -18,9 +23,10 @@ function scope_of(params) {
 	return { kind: 'server', name: '', path: '/settings' };
 }
 
-function scope_picker(scope) {
+function scope_picker(scope, superadmin) {
+	const kinds = superadmin ? ['server', 'domain', 'account'] : ['domain', 'account'];
 	const kind = h('select', { id: 'scope-kind', 'aria-label': 'Scope' },
-		       ['server', 'domain', 'account'].map(k => {
+		       kinds.map(k => {
 			       const o = h('option', { value: k }, k);
 			       o.selected = k === scope.kind;
 			       return o;
@@ -67,5 +73,10 @@ export async function render(main, params) {
 		],
 	});
 	const title = scope.kind === 'server' ? 'Server settings' : `Settings of ${scope.kind} ${scope.name}`;
-	replace(main, page(title, null, scope_picker(scope), list.el));
+	const superadmin = session_is_superadmin();
+	if (scope.kind === 'server' && !superadmin) {
+		replace(main, page('Settings', null, h('p', null, 'You administer no domain.')));
+		return;
+	}
+	replace(main, page(title, null, scope_picker(scope, superadmin), list.el));
 }
