@@ -20,7 +20,6 @@ import threading
 from pathlib import Path
 
 import psycopg2
-import pytest
 
 import petrel_harness as h
 import queue_sql
@@ -43,10 +42,6 @@ NODE_LISTENERS = ("smtp", "imap", "admin")
 # failed refresh sends it back to the login page and the scenario fails)
 NODE_SETTINGS = {"admin_access_token_ttl": "3s"}
 NODE_EXTRA = {"admin": {"www": str(ROOT / "www"), "tls": "no"}}
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason=f"{CHROMIUM} is absent (scripts/test installs chromium)")
-
 
 def admin_url(node):
     if hasattr(node, "admin_url"):
@@ -213,6 +208,7 @@ def seed_hostile_values(pg, ctl):
 
 
 def test_admin_ui_scenario(node, pg, ctl):
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is absent (scripts/test installs chromium)"
     assert (BROWSER_DIR / "node_modules" / "playwright-core").is_dir(), \
         "run `npm ci --prefix tests/browser` (scripts/test does)"
     assert pg.value("SELECT count(*) FROM admins") == 0
