@@ -9,6 +9,7 @@
 #include "admin-db.h"
 #include "http-url.h"
 #include "json-patch.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #include <stdarg.h>
@@ -30,6 +31,12 @@ void admin_call_error(struct admin_call *call, int status, const char *code, con
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	/* JSON holds UTF-8 only: a message quoting bad input, or cut inside
+	   a character, keeps its ASCII */
+	if (!utf8_is_valid((const unsigned char *)message, strlen(message))) {
+		for (char *p = message; *p != '\0'; p++)
+			*p = (unsigned char)*p >= 0x80 ? '?' : *p;
+	}
 	error = json_pack("{s:s, s:s}", "code", code, "message", message);
 	if (field != NULL)
 		json_object_set_new(error, "field", json_string(field));
@@ -98,6 +105,17 @@ bool admin_call_address_allowed(struct admin_call *call, const char *address)
 
 /* ---- query strings ---- */
 
+char *admin_url_decode_text(const char *s, size_t len, bool plus_space)
+{
+	char *text = http_url_decode(s, len, plus_space);
+
+	if (text != NULL && !utf8_is_valid((const unsigned char *)text, strlen(text))) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 int admin_call_query_parse(struct admin_call_private *priv, const char *query)
 {
 	while (query != NULL && *query != '\0') {
@@ -107,9 +125,9 @@ int admin_call_query_parse(struct admin_call_private *priv, const char *query)
 		if (name_len > len)
 			name_len = len;
 		if (len > 0) {
-			name = http_url_decode(query, name_len, true);
-			value = http_url_decode(query + name_len + (name_len < len),
-						     len - name_len - (name_len < len), true);
+			name = admin_url_decode_text(query, name_len, true);
+			value = admin_url_decode_text(query + name_len + (name_len < len),
+						      len - name_len - (name_len < len), true);
 			if (name == NULL || value == NULL) {
 				free(name);
 				free(value);

@@ -18,8 +18,12 @@ struct admin_call_private {
 	long long ban_failures, ban_window, ban_duration;
 };
 
+/* Percent-decode s[0..len) ('+' as a space when plus_space); NULL on a
+   malformed escape or when the result is not UTF-8 (names and values
+   reach JSON and SQL text). */
+char *admin_url_decode_text(const char *s, size_t len, bool plus_space);
 /* Split a query string into decoded name/value pairs. Returns 0, or -1
-   on a malformed percent escape. */
+   on a malformed percent escape or text that is not UTF-8. */
 int admin_call_query_parse(struct admin_call_private *priv, const char *query);
 void admin_call_query_free(struct admin_call_private *priv);
 /* {"login", "role", "domains"} of an administrator (admin-api-auth.c). */

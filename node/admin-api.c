@@ -13,7 +13,6 @@
 
 #include "admin-auth.h"
 #include "admin-db.h"
-#include "http-url.h"
 #include "job-pool.h"
 #include "log.h"
 #include "settings.h"
@@ -101,7 +100,7 @@ static void admin_route_allow_build(void)
 /* ---- matching ---- */
 
 /* Split path (after the prefix) into decoded segments. Returns the count,
-   or -1 for a path no route can match (bad escape, too deep). */
+   or -1 for a path no route can match (bad escape, not UTF-8, too deep). */
 static int admin_path_split(const char *path, char **segments, int max)
 {
 	int n = 0;
@@ -110,7 +109,7 @@ static int admin_path_split(const char *path, char **segments, int max)
 		const char *start = path + 1;
 		size_t len = strcspn(start, "/");
 
-		if (n == max || (segments[n] = http_url_decode(start, len, false)) == NULL) {
+		if (n == max || (segments[n] = admin_url_decode_text(start, len, false)) == NULL) {
 			while (n > 0)
 				free(segments[--n]);
 			return -1;

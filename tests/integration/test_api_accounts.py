@@ -133,6 +133,12 @@ def test_paging_search_and_sort(api):
 
 def test_bad_input(api):
     root, _ = api
+    # text that is not UTF-8, in the query or the path: a clear JSON error
+    for path, status_wanted, code in (("/accounts?q=%FF", 400, "malformed_query"),
+                                      ("/accounts?domain=%C3", 400, "malformed_query"),
+                                      ("/accounts/%FF@example.test", 404, "not_found")):
+        status, body, _ = root.get(path)
+        assert status == status_wanted and body["error"]["code"] == code, (path, status, body)
     good = {"address": "typed@example.test", "password": "Pw-Typed-1"}
     for field, value in (("quota_bytes", "lots"), ("display_name", 7), ("is_master", "yes"),
                          ("password", ["x"]), ("address", None)):
