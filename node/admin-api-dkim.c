@@ -1,8 +1,9 @@
 /*
  * admin-api-dkim.c — /api/v1/dkim: the DKIM signing keys of the local
- * domains. List (?domain=), generate (rsa or ed25519, made in this admin
- * thread: an RSA-2048 key takes about a second, which a loop could not
- * afford), show one with the DNS TXT record that publishes it, delete.
+ * domains. List (?domain=, searched and sorted in SQL), generate (rsa or
+ * ed25519, made in this admin thread: an RSA-2048 key takes about a
+ * second, which a loop could not afford), show one with the DNS TXT
+ * record that publishes it, delete.
  * The private key never leaves the database.
  *
  * Superadmins only.
@@ -13,7 +14,8 @@
 
 #include <stdlib.h>
 
-static const char *const admin_api_dkim_sorts[] = { "domain", NULL };
+/* The first is the default: by domain, then selector. */
+static const char *const admin_api_dkim_sorts[] = { "domain", "selector", "created_at", NULL };
 
 /* A key as listed; with its DNS record (name and TXT value) when shown. */
 static json_t *admin_api_dkim_json(const struct admin_dkim_key *key)
@@ -51,12 +53,20 @@ static void admin_api_dkim_list(struct admin_call *call)
 	if (!admin_call_page(call, admin_api_dkim_sorts, &page))
 		return;
 	query.domain = admin_call_query(call, "domain");
+	query.search = page.search;
+	query.sort = page.sort;
+	query.descending = page.descending;
 	query.offset = (long long)page.offset;
 	query.limit = page.per_page;
 	items = json_array();
 	if (admin_dkim_page(call->db, &query, admin_api_dkim_append, items, &total, &error) < 0) {
+		enum admin_error_kind kind = admin_db_error_kind(call->db);
+
 		json_decref(items);
-		admin_call_db_error(call, error, "domain");
+		/* only ?domain= can be unknown or invalid here */
+		admin_call_db_error(call, error, query.domain != NULL &&
+				    (kind == ADMIN_ERROR_NOT_FOUND || kind == ADMIN_ERROR_INVALID) ?
+				    "domain" : NULL);
 		return;
 	}
 	admin_call_list(call, &page, items, total);
@@ -100,9 +110,10 @@ static void admin_api_dkim_generate(struct admin_call *call)
 
 	if (!admin_call_body_object(call))
 		return;
+	/* the first member of the wrong type is the answer */
 	domain = admin_json_string(call, call->body, "domain", &bad);
-	selector = admin_json_string(call, call->body, "selector", &bad);
-	algorithm = admin_json_string(call, call->body, "algorithm", &bad);
+	selector = bad ? NULL : admin_json_string(call, call->body, "selector", &bad);
+	algorithm = bad ? NULL : admin_json_string(call, call->body, "algorithm", &bad);
 	if (bad)
 		return;
 	if (domain == NULL) {

@@ -3,7 +3,8 @@
  * policy state operators look at and clear, as petrelctl greylist,
  * whitelist/blacklist and ban do. Greylist triplets and networks (list,
  * flush), the white and black lists (list, add, delete by id) and the
- * brute-force bans in force (list, lift).
+ * brute-force bans in force (list, lift); each list searched (?q=) and
+ * sorted in SQL.
  *
  * Superadmins only: this state is cluster-wide.
  */
@@ -17,12 +18,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each list has one order (greylist: networks then the most recently
-   seen triplets; lists: oldest first; bans: newest first); sort only
-   accepts its name. */
-static const char *const admin_api_greylist_sorts[] = { "last_seen", NULL };
-static const char *const admin_api_lists_sorts[] = { "id", NULL };
-static const char *const admin_api_bans_sorts[] = { "created_at", NULL };
+/* The sorts each list takes (storage-pg knows their ORDER BY keys), the
+   first the default. Without ?sort= the greylist (networks first, then
+   triplets) and the bans show the newest first, the lists the oldest. */
+static const char *const admin_api_greylist_sorts[] = {
+	"last_seen", "first_seen", "expires_at", NULL,
+};
+static const char *const admin_api_lists_sorts[] = {
+	"id", "kind", "type", "value", "created_at", NULL,
+};
+static const char *const admin_api_bans_sorts[] = { "created_at", "expires_at", "ip", NULL };
+
+/* The greylist's and the bans' direction: newest first unless ?sort=
+   says otherwise. */
+static bool admin_api_policy_descending(const struct admin_call *call,
+					const struct admin_page *page)
+{
+	const char *sort = admin_call_query(call, "sort");
+
+	return sort == NULL || sort[0] == '\0' || page->descending;
+}
 
 static void admin_api_greylist_append(const struct admin_greylist_entry *e, void *context)
 {
@@ -38,6 +53,7 @@ static void admin_api_greylist_append(const struct admin_greylist_entry *e, void
 
 static void admin_api_greylist_list(struct admin_call *call)
 {
+	struct admin_greylist_query query = { 0 };
 	struct admin_page page;
 	long long total;
 	const char *error;
@@ -45,9 +61,14 @@ static void admin_api_greylist_list(struct admin_call *call)
 
 	if (!admin_call_page(call, admin_api_greylist_sorts, &page))
 		return;
+	query.search = page.search;
+	query.sort = page.sort;
+	query.descending = admin_api_policy_descending(call, &page);
+	query.offset = (long long)page.offset;
+	query.limit = page.per_page;
 	items = json_array();
-	if (admin_greylist_page(call->db, (long long)page.offset, page.per_page,
-				admin_api_greylist_append, items, &total, &error) < 0) {
+	if (admin_greylist_page(call->db, &query, admin_api_greylist_append, items, &total,
+				&error) < 0) {
 		json_decref(items);
 		admin_call_db_error(call, error, NULL);
 		return;
@@ -94,17 +115,23 @@ static bool admin_api_list_kind(struct admin_call *call, const char *kind)
 
 static void admin_api_lists_list(struct admin_call *call)
 {
-	const char *kind = admin_call_query(call, "kind"), *error;
+	struct admin_list_query query = { .kind = admin_call_query(call, "kind") };
 	struct admin_page page;
 	long long total;
+	const char *error;
 	json_t *items;
 
 	if (!admin_call_page(call, admin_api_lists_sorts, &page) ||
-	    !admin_api_list_kind(call, kind))
+	    !admin_api_list_kind(call, query.kind))
 		return;
+	query.search = page.search;
+	query.sort = page.sort;
+	query.descending = page.descending;
+	query.offset = (long long)page.offset;
+	query.limit = page.per_page;
 	items = json_array();
-	if (admin_list_page(call->db, kind, (long long)page.offset, page.per_page,
-			    admin_api_list_append, items, &total, &error) < 0) {
+	if (admin_list_page(call->db, &query, admin_api_list_append, items, &total,
+			    &error) < 0) {
 		json_decref(items);
 		admin_call_db_error(call, error, NULL);
 		return;
@@ -120,9 +147,10 @@ static void admin_api_lists_add(struct admin_call *call)
 
 	if (!admin_call_body_object(call))
 		return;
+	/* the first member of the wrong type is the answer */
 	kind = admin_json_string(call, call->body, "kind", &bad);
-	value = admin_json_string(call, call->body, "value", &bad);
-	comment = admin_json_string(call, call->body, "comment", &bad);
+	value = bad ? NULL : admin_json_string(call, call->body, "value", &bad);
+	comment = bad ? NULL : admin_json_string(call, call->body, "comment", &bad);
 	if (bad)
 		return;
 	if (kind == NULL) {
@@ -168,6 +196,7 @@ static void admin_api_ban_append(const struct admin_ban *ban, void *context)
 
 static void admin_api_bans_list(struct admin_call *call)
 {
+	struct admin_ban_query query = { 0 };
 	struct admin_page page;
 	long long total;
 	const char *error;
@@ -175,9 +204,13 @@ static void admin_api_bans_list(struct admin_call *call)
 
 	if (!admin_call_page(call, admin_api_bans_sorts, &page))
 		return;
+	query.search = page.search;
+	query.sort = page.sort;
+	query.descending = admin_api_policy_descending(call, &page);
+	query.offset = (long long)page.offset;
+	query.limit = page.per_page;
 	items = json_array();
-	if (admin_ban_page(call->db, (long long)page.offset, page.per_page, admin_api_ban_append,
-			   items, &total, &error) < 0) {
+	if (admin_ban_page(call->db, &query, admin_api_ban_append, items, &total, &error) < 0) {
 		json_decref(items);
 		admin_call_db_error(call, error, NULL);
 		return;

@@ -49,7 +49,10 @@ static void admin_api_queue_list(struct admin_call *call)
 	if (admin_queue_page(call->db, &query, admin_api_queue_message_append, items, &total,
 			     &error) < 0) {
 		json_decref(items);
-		admin_call_db_error(call, error, "state");
+		/* the one invalid input a listing can have is ?state= */
+		admin_call_db_error(call, error, query.state != NULL &&
+				    admin_db_error_kind(call->db) == ADMIN_ERROR_INVALID ?
+				    "state" : NULL);
 		return;
 	}
 	admin_call_list(call, &page, items, total);

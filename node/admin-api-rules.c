@@ -1,8 +1,8 @@
 /*
  * admin-api-rules.c — /api/v1/rules (staged SMTP rules) and
- * /api/v1/delivery-rules (delivery-time global rules): list, get (by name
- * or id), create, update (merge or JSON Patch onto the rule as GET shows
- * it) and delete, on storage-pg/admin-rules.h.
+ * /api/v1/delivery-rules (delivery-time global rules): list (searched and
+ * sorted in SQL), get (by name or id), create, update (merge or JSON Patch
+ * onto the rule as GET shows it) and delete, on storage-pg/admin-rules.h.
  *
  * A rule is checked as a node would load it (lib-policy/rule-check.h,
  * shared with petrelctl) before it is stored, so a regex that does not
@@ -25,7 +25,8 @@
 #define ADMIN_API_RULE_PRIORITY_MAX 1000000
 #define ADMIN_API_RULE_WEIGHT_MAX 1000000
 
-static const char *const admin_api_rules_sorts[] = { "priority", NULL };
+/* The first is the default: the order rules are evaluated in. */
+static const char *const admin_api_rules_sorts[] = { "priority", "name", "id", NULL };
 
 static json_t *admin_api_rule_json(const struct admin_rule *r)
 {
@@ -56,6 +57,7 @@ static void admin_api_rule_store(const struct admin_rule *r, void *context)
 
 static void admin_api_rules_list_kind(struct admin_call *call, enum admin_rule_kind kind)
 {
+	struct admin_rule_query query = { 0 };
 	struct admin_page page;
 	long long total;
 	const char *error;
@@ -63,9 +65,14 @@ static void admin_api_rules_list_kind(struct admin_call *call, enum admin_rule_k
 
 	if (!admin_call_page(call, admin_api_rules_sorts, &page))
 		return;
+	query.search = page.search;
+	query.sort = page.sort;
+	query.descending = page.descending;
+	query.offset = (long long)page.offset;
+	query.limit = page.per_page;
 	items = json_array();
-	if (admin_rule_page(call->db, kind, NULL, (long long)page.offset, page.per_page,
-			    admin_api_rule_append, items, &total, &error) < 0) {
+	if (admin_rule_page(call->db, kind, &query, admin_api_rule_append, items, &total,
+			    &error) < 0) {
 		json_decref(items);
 		admin_call_db_error(call, error, NULL);
 		return;
@@ -78,11 +85,12 @@ static void admin_api_rules_list_kind(struct admin_call *call, enum admin_rule_k
 static json_t *admin_api_rule_load(struct admin_call *call, enum admin_rule_kind kind,
 				   const char *name)
 {
+	struct admin_rule_query query = { .name = name, .limit = 1 };
 	json_t *doc = NULL;
 	long long total;
 	const char *error;
 
-	if (admin_rule_page(call->db, kind, name, 0, 1, admin_api_rule_store, &doc, &total,
+	if (admin_rule_page(call->db, kind, &query, admin_api_rule_store, &doc, &total,
 			    &error) < 0) {
 		admin_call_db_error(call, error, NULL);
 		return NULL;
@@ -138,7 +146,8 @@ static bool admin_api_rule_conds(struct admin_call *call, const json_t *array,
 	return true;
 }
 
-/* The optional members of a body, defaults already in rule. */
+/* The optional members of a body, defaults already in rule; false with
+   the answer set at the first bad one. */
 static bool admin_api_rule_options(struct admin_call *call, const json_t *body,
 				   enum admin_rule_kind kind, struct admin_rule *rule)
 {
@@ -148,9 +157,10 @@ static bool admin_api_rule_options(struct admin_call *call, const json_t *body,
 
 	if ((text = admin_json_string(call, body, "argument", &bad)) != NULL)
 		rule->action_arg = text;
-	if ((text = admin_json_string(call, body, "comment", &bad)) != NULL)
+	if (!bad && (text = admin_json_string(call, body, "comment", &bad)) != NULL)
 		rule->comment = text;
-	admin_json_boolean(call, body, "enabled", &rule->enabled, &bad);
+	if (!bad)
+		admin_json_boolean(call, body, "enabled", &rule->enabled, &bad);
 	if (!bad && admin_json_integer(call, body, "priority", &n, &bad)) {
 		if (n < -ADMIN_API_RULE_PRIORITY_MAX || n > ADMIN_API_RULE_PRIORITY_MAX) {
 			admin_call_error(call, 422, "invalid", "priority", "priority must be "
@@ -189,9 +199,11 @@ static bool admin_api_rule_parse(struct admin_call *call, const json_t *body,
 	*rule = (struct admin_rule){ .priority = 100, .enabled = true, .action_arg = "",
 				     .comment = "" };
 	*conds_r = NULL;
+	/* the first member of the wrong type is the answer */
 	rule->name = admin_json_string(call, body, "name", &bad);
-	rule->action = admin_json_string(call, body, "action", &bad);
-	if (kind == ADMIN_RULE_SMTP)
+	if (!bad)
+		rule->action = admin_json_string(call, body, "action", &bad);
+	if (!bad && kind == ADMIN_RULE_SMTP)
 		rule->stage = admin_json_string(call, body, "stage", &bad);
 	if (bad || !admin_api_rule_options(call, body, kind, rule))
 		return false;

@@ -146,7 +146,8 @@ static bool openapi_param_declared(json_t *params, const char *name)
 	return false;
 }
 
-static void openapi_check_path_params(const char *path, json_t *item, json_t *op, const char *method)
+static void openapi_check_path_params(const char *path, json_t *item, json_t *op,
+				      const char *method)
 {
 	for (const char *p = strchr(path, '{'); p != NULL; p = strchr(p + 1, '{')) {
 		const char *close = strchr(p, '}');

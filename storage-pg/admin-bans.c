@@ -6,26 +6,56 @@
 #include "admin-page.h"
 #include "admin-private.h"
 #include "netlist.h"
+#include "xalloc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-int admin_ban_page(struct admin_db *db, long long offset, long long limit, admin_ban_cb *cb,
+/* The bans in force searched by $3; the %s is the ORDER BY keys, the
+   last column counts every match. */
+#define ADMIN_BAN_PAGE \
+	"SELECT host(ip), reason, " ADMIN_SQL_TIME("created_at") ", " \
+	ADMIN_SQL_TIME("expires_at") ", count(*) OVER () FROM bans" \
+	" WHERE expires_at > now()" \
+	"  AND ($3::text IS NULL OR strpos(host(ip), lower($3)) > 0" \
+	"   OR strpos(lower(reason), lower($3)) > 0)" \
+	" ORDER BY %s LIMIT $1::bigint OFFSET $2::bigint"
+
+/* ORDER BY keys by sort name, the first the default, the address (the
+   key) the tie-break. Never the caller's text. */
+static const struct admin_sort admin_ban_sorts[] = {
+	{ "created_at", "created_at, ip", "created_at DESC, ip DESC" },
+	{ "expires_at", "expires_at, ip", "expires_at DESC, ip DESC" },
+	{ "ip", "ip", "ip DESC" },
+};
+
+static const char *admin_ban_order(struct admin_db *db, const struct admin_ban_query *query,
+				   const char **error_r)
+{
+	return admin_page_order(db, admin_ban_sorts, ADMIN_SORT_COUNT(admin_ban_sorts), query->sort,
+				query->descending, error_r);
+}
+
+int admin_ban_page(struct admin_db *db, const struct admin_ban_query *query, admin_ban_cb *cb,
 		   void *context, long long *total_r, const char **error_r)
 {
-	/* the last column counts every ban in force */
-	static const char sql[] =
-		"SELECT host(ip), reason, " ADMIN_SQL_TIME("created_at") ", "
-		ADMIN_SQL_TIME("expires_at") ", count(*) OVER () FROM bans"
-		" WHERE expires_at > now() ORDER BY created_at DESC, ip"
-		" LIMIT $1::bigint OFFSET $2::bigint";
-	char limit_text[24], offset_text[24];
-	const char *params[2] = { limit < 0 ? NULL : admin_int_param(limit_text, limit),
-				  admin_int_param(offset_text, offset) };
-	PGresult *res = admin_query(db, sql, 2, params, error_r);
+	const char *order = admin_ban_order(db, query, error_r);
+	char limit_text[24], offset_text[24], *sql;
+	const char *params[3] = {
+		query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
+		admin_int_param(offset_text, query->offset),
+		query->search != NULL && query->search[0] != '\0' ? query->search : NULL,
+	};
+	PGresult *res;
 	int ret;
 
-	if (res == NULL)
+	if (order == NULL)
 		return -1;
+	sql = xasprintf(ADMIN_BAN_PAGE, order);
+	if ((res = admin_query(db, sql, 3, params, error_r)) == NULL) {
+		free(sql);
+		return -1;
+	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct admin_ban ban = {
 			.ip = PQgetvalue(res, i, 0),
@@ -36,16 +66,18 @@ int admin_ban_page(struct admin_db *db, long long offset, long long limit, admin
 
 		cb(&ban, context);
 	}
-	ret = admin_page_total(db, sql, 2, params, 0, 1, res, 4, total_r, error_r);
+	ret = admin_page_total(db, sql, 3, params, 0, 1, res, 4, total_r, error_r);
 	PQclear(res);
+	free(sql);
 	return ret;
 }
 
 int admin_ban_list(struct admin_db *db, admin_ban_cb *cb, void *context, const char **error_r)
 {
+	struct admin_ban_query query = { .descending = true, .limit = -1 };
 	long long total;
 
-	return admin_ban_page(db, 0, -1, cb, context, &total, error_r);
+	return admin_ban_page(db, &query, cb, context, &total, error_r);
 }
 
 int admin_ban_del(struct admin_db *db, const char *ip, const char **error_r)

@@ -10,6 +10,8 @@
 
 #include "admin-db.h"
 
+#include <stdbool.h>
+
 struct admin_ban {
 	const char *ip;
 	const char *reason;
@@ -21,8 +23,20 @@ typedef void admin_ban_cb(const struct admin_ban *ban, void *context);
 
 /* The bans in force, the newest first. */
 int admin_ban_list(struct admin_db *db, admin_ban_cb *cb, void *context, const char **error_r);
-/* One page of them (limit < 0: all); *total_r counts them all. */
-int admin_ban_page(struct admin_db *db, long long offset, long long limit, admin_ban_cb *cb,
+
+/* Which bans in force admin_ban_page() gives. */
+struct admin_ban_query {
+	const char *search;          /* part of the address or the reason (any
+					case); NULL: every ban */
+	const char *sort;            /* "created_at" (NULL), "expires_at" or "ip" */
+	bool descending;
+	long long offset;
+	long long limit;             /* < 0: no limit */
+};
+
+/* One page of them; *total_r counts every match. -1 with "unknown sort
+   field S" for another sort. */
+int admin_ban_page(struct admin_db *db, const struct admin_ban_query *query, admin_ban_cb *cb,
 		   void *context, long long *total_r, const char **error_r);
 /* Lift the ban of ip at once on every node; -1 with "IP is not banned"
    (or "invalid IP address 'IP'"). The failed logins that led to it are no

@@ -6,6 +6,7 @@
 
 #include "admin-page.h"
 #include "admin-private.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,31 +83,56 @@ int admin_dkim_del(struct admin_db *db, const char *domain, const char *input_se
 	return ret < 0 ? -1 : 0;
 }
 
+/* The keys of $1 domain id and $2 selector (each NULL: any) searched by
+   $5; the %s is the ORDER BY keys, the last column counts every match. */
+#define ADMIN_DKIM_PAGE \
+	"SELECT d.name, k.selector, k.algorithm, k.public_key," \
+	" " ADMIN_SQL_TIME("k.created_at") ", count(*) OVER ()" \
+	" FROM dkim_keys k JOIN domains d ON d.id = k.domain_id" \
+	" WHERE ($1::bigint IS NULL OR k.domain_id = $1)" \
+	"  AND ($2::text IS NULL OR k.selector = lower($2))" \
+	"  AND ($5::text IS NULL OR strpos(d.name, lower($5)) > 0" \
+	"   OR strpos(k.selector, lower($5)) > 0 OR strpos(k.algorithm, lower($5)) > 0)" \
+	" ORDER BY %s LIMIT $3::bigint OFFSET $4::bigint"
+
+/* ORDER BY keys by sort name, the first the default; (domain, selector)
+   is unique, so the order is total. Never the caller's text. */
+static const struct admin_sort admin_dkim_sorts[] = {
+	{ "domain", "d.name, k.selector", "d.name DESC, k.selector DESC" },
+	{ "selector", "k.selector, d.name", "k.selector DESC, d.name DESC" },
+	{ "created_at", "k.created_at, d.name, k.selector",
+	  "k.created_at DESC, d.name DESC, k.selector DESC" },
+};
+
+static const char *admin_dkim_order(struct admin_db *db, const struct admin_dkim_query *query,
+				    const char **error_r)
+{
+	return admin_page_order(db, admin_dkim_sorts, ADMIN_SORT_COUNT(admin_dkim_sorts), query->sort,
+				query->descending, error_r);
+}
+
 int admin_dkim_page(struct admin_db *db, const struct admin_dkim_query *query,
 		   admin_dkim_cb *cb, void *context, long long *total_r, const char **error_r)
 {
-	/* the last column counts every matching key */
-	static const char sql[] =
-		"SELECT d.name, k.selector, k.algorithm, k.public_key,"
-		" " ADMIN_SQL_TIME("k.created_at") ", count(*) OVER ()"
-		" FROM dkim_keys k JOIN domains d ON d.id = k.domain_id"
-		" WHERE ($1::bigint IS NULL OR k.domain_id = $1)"
-		"  AND ($2::text IS NULL OR k.selector = lower($2))"
-		" ORDER BY d.name, k.selector LIMIT $3::bigint OFFSET $4::bigint";
-	char id_text[24], limit_text[24], offset_text[24];
-	const char *params[4] = {
+	const char *order = admin_dkim_order(db, query, error_r);
+	char id_text[24], limit_text[24], offset_text[24], *sql;
+	const char *params[5] = {
 		NULL, query->selector,
 		query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
 		admin_int_param(offset_text, query->offset),
+		query->search != NULL && query->search[0] != '\0' ? query->search : NULL,
 	};
 	PGresult *res;
 	int count;
 
-	if (admin_domain_filter(db, query->domain, id_text, &params[0], error_r) < 0)
+	if (order == NULL ||
+	    admin_domain_filter(db, query->domain, id_text, &params[0], error_r) < 0)
 		return -1;
-	res = admin_query(db, sql, 4, params, error_r);
-	if (res == NULL)
+	sql = xasprintf(ADMIN_DKIM_PAGE, order);
+	if ((res = admin_query(db, sql, 5, params, error_r)) == NULL) {
+		free(sql);
 		return -1;
+	}
 	count = PQntuples(res);
 	for (int i = 0; i < count; i++) {
 		struct admin_dkim_key key = {
@@ -119,9 +145,10 @@ int admin_dkim_page(struct admin_db *db, const struct admin_dkim_query *query,
 
 		cb(&key, context);
 	}
-	if (admin_page_total(db, sql, 4, params, 2, 3, res, 5, total_r, error_r) < 0)
+	if (admin_page_total(db, sql, 5, params, 2, 3, res, 5, total_r, error_r) < 0)
 		count = -1;
 	PQclear(res);
+	free(sql);
 	return count;
 }
 

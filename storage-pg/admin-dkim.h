@@ -9,6 +9,8 @@
 
 #include "admin-db.h"
 
+#include <stdbool.h>
+
 /* The most bytes of a selector (one DNS label's worth, dots allowed). */
 #define ADMIN_DKIM_SELECTOR_MAX 63
 
@@ -37,11 +39,17 @@ int admin_dkim_list(struct admin_db *db, const char *domain, admin_dkim_cb *cb, 
 		    const char **error_r);
 
 /* Keys of one domain (NULL: every domain), only the one with selector
-   when not NULL, one page of them (limit < 0: all); *total_r counts them
-   all. Returns the number of keys given to cb, or -1. */
+   when not NULL, one page of them (limit < 0: all); *total_r counts every
+   match. Returns the number of keys given to cb, or -1: "no such domain
+   D" (or the domain name's validation error), "unknown sort field S". */
 struct admin_dkim_query {
 	const char *domain;
 	const char *selector;
+	const char *search;          /* part of the domain, selector or algorithm
+					(any case); NULL: every key */
+	const char *sort;            /* "domain" (NULL: by domain then selector),
+					"selector" or "created_at" */
+	bool descending;
 	long long offset;
 	long long limit;
 };

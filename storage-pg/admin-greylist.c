@@ -6,42 +6,82 @@
 
 #include "admin-page.h"
 #include "admin-private.h"
+#include "xalloc.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char *admin_greylist_value(const PGresult *res, int row, int column)
 {
 	return PQgetisnull(res, row, column) ? NULL : PQgetvalue(res, row, column);
 }
 
-int admin_greylist_page(struct admin_db *db, long long offset, long long limit,
+/* The rows: networks (part 0) then triplets (part 1), each with the
+   times its sorts use (a network's are its expires_at), searched by $3;
+   the %s is the ORDER BY keys after the part, the last column counts
+   every match. */
+#define ADMIN_GREYLIST_PAGE \
+	"SELECT g.network, g.sender, g.recipient, g.state, g.attempts, g.passes," \
+	" " ADMIN_SQL_TIME("g.first_seen") ", " ADMIN_SQL_TIME("g.last_seen") "," \
+	" " ADMIN_SQL_TIME("g.expires_at") ", count(*) OVER () FROM (" \
+	" SELECT network::text AS network, NULL::text AS sender, NULL::text AS recipient," \
+	"  CASE WHEN whitelisted_until > now() THEN 'whitelisted' ELSE 'counting' END AS state," \
+	"  0 AS attempts, passes, NULL::timestamptz AS first_seen," \
+	"  NULL::timestamptz AS last_seen, expires_at, 0 AS part," \
+	"  expires_at AS first_key, expires_at AS last_key" \
+	" FROM greylist_networks" \
+	" UNION ALL" \
+	" SELECT network::text, sender, recipient," \
+	"  CASE WHEN whitelisted_until > now() THEN 'whitelisted' ELSE 'greylisted' END," \
+	"  attempts, passes, first_seen, last_seen, expires_at, 1, first_seen, last_seen" \
+	" FROM greylist) g" \
+	" WHERE $3::text IS NULL OR strpos(lower(g.network), lower($3)) > 0" \
+	"  OR strpos(lower(g.sender), lower($3)) > 0" \
+	"  OR strpos(lower(g.recipient), lower($3)) > 0" \
+	"  OR strpos(g.state, lower($3)) > 0" \
+	" ORDER BY g.part, %s LIMIT $1::bigint OFFSET $2::bigint"
+
+/* ORDER BY keys by sort name, the first the default; (network, sender,
+   recipient) is unique, so the order is total. Never the caller's text. */
+static const struct admin_sort admin_greylist_sorts[] = {
+	{ "last_seen", "g.last_key, g.network, g.sender, g.recipient",
+	  "g.last_key DESC, g.network DESC, g.sender DESC, g.recipient DESC" },
+	{ "first_seen", "g.first_key, g.network, g.sender, g.recipient",
+	  "g.first_key DESC, g.network DESC, g.sender DESC, g.recipient DESC" },
+	{ "expires_at", "g.expires_at, g.network, g.sender, g.recipient",
+	  "g.expires_at DESC, g.network DESC, g.sender DESC, g.recipient DESC" },
+};
+
+static const char *admin_greylist_order(struct admin_db *db,
+					const struct admin_greylist_query *query,
+					const char **error_r)
+{
+	return admin_page_order(db, admin_greylist_sorts, ADMIN_SORT_COUNT(admin_greylist_sorts),
+				query->sort, query->descending, error_r);
+}
+
+int admin_greylist_page(struct admin_db *db, const struct admin_greylist_query *query,
 			admin_greylist_cb *cb, void *context, long long *total_r,
 			const char **error_r)
 {
-	/* networks first (NULL first_seen), then the triplets, newest first;
-	   the last column counts every row */
-	static const char sql[] =
-		"SELECT *, count(*) OVER () FROM ("
-		" SELECT network::text, NULL::text, NULL::text,"
-		"  CASE WHEN whitelisted_until > now() THEN 'whitelisted' ELSE 'counting' END,"
-		"  0, passes, NULL::text, NULL::text, " ADMIN_SQL_TIME("expires_at") ","
-		"  0 AS part, expires_at AS seen"
-		" FROM greylist_networks"
-		" UNION ALL"
-		" SELECT network::text, sender, recipient,"
-		"  CASE WHEN whitelisted_until > now() THEN 'whitelisted' ELSE 'greylisted' END,"
-		"  attempts, passes, " ADMIN_SQL_TIME("first_seen") ", "
-		ADMIN_SQL_TIME("last_seen") ", " ADMIN_SQL_TIME("expires_at") ", 1, last_seen"
-		" FROM greylist) g"
-		" ORDER BY part, seen DESC LIMIT $1::bigint OFFSET $2::bigint";
-	char limit_text[24], offset_text[24];
-	const char *params[2] = { admin_int_param(limit_text, limit),
-				  admin_int_param(offset_text, offset) };
-	PGresult *res = admin_query(db, sql, 2, params, error_r);
+	const char *order = admin_greylist_order(db, query, error_r);
+	char limit_text[24], offset_text[24], *sql;
+	const char *params[3] = {
+		query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
+		admin_int_param(offset_text, query->offset),
+		query->search != NULL && query->search[0] != '\0' ? query->search : NULL,
+	};
+	PGresult *res;
 	int ret;
 
-	if (res == NULL)
+	if (order == NULL)
 		return -1;
+	sql = xasprintf(ADMIN_GREYLIST_PAGE, order);
+	if ((res = admin_query(db, sql, 3, params, error_r)) == NULL) {
+		free(sql);
+		return -1;
+	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct admin_greylist_entry e = {
 			.network = PQgetvalue(res, i, 0),
@@ -57,17 +97,21 @@ int admin_greylist_page(struct admin_db *db, long long offset, long long limit,
 
 		cb(&e, context);
 	}
-	ret = admin_page_total(db, sql, 2, params, 0, 1, res, 11, total_r, error_r);
+	ret = admin_page_total(db, sql, 3, params, 0, 1, res, 9, total_r, error_r);
 	PQclear(res);
+	free(sql);
 	return ret;
 }
 
 int admin_greylist_list(struct admin_db *db, admin_greylist_cb *cb, void *context,
 			const char **error_r)
 {
+	struct admin_greylist_query query = {
+		.descending = true, .limit = ADMIN_GREYLIST_LIST_MAX,
+	};
 	long long total;
 
-	return admin_greylist_page(db, 0, ADMIN_GREYLIST_LIST_MAX, cb, context, &total, error_r);
+	return admin_greylist_page(db, &query, cb, context, &total, error_r);
 }
 
 int admin_greylist_flush(struct admin_db *db, long long older_seconds, long long *count_r,

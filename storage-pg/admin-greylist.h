@@ -10,6 +10,8 @@
 
 #include "admin-db.h"
 
+#include <stdbool.h>
+
 /* At most this many rows are listed, the most recently seen first. */
 #define ADMIN_GREYLIST_LIST_MAX 1000
 
@@ -28,12 +30,26 @@ struct admin_greylist_entry {
 
 typedef void admin_greylist_cb(const struct admin_greylist_entry *entry, void *context);
 
-/* The auto-whitelist networks, then the triplets. Pointers are valid
-   during the callback only. */
+/* The auto-whitelist networks, then the triplets, the most recently
+   seen first. Pointers are valid during the callback only. */
 int admin_greylist_list(struct admin_db *db, admin_greylist_cb *cb, void *context,
 			const char **error_r);
-/* One page of the same rows, in the same order; *total_r counts them all. */
-int admin_greylist_page(struct admin_db *db, long long offset, long long limit,
+
+/* Which rows admin_greylist_page() gives. The networks always come
+   first, the triplets after them; sort orders each part (a network,
+   which keeps no times of use, counts its expires_at as both times). */
+struct admin_greylist_query {
+	const char *search;          /* part of the network, sender, recipient or
+					state (any case); NULL: every row */
+	const char *sort;            /* "last_seen" (NULL), "first_seen" or "expires_at" */
+	bool descending;
+	long long offset;
+	long long limit;             /* < 0: no limit */
+};
+
+/* One page of the rows; *total_r counts every match. -1 with "unknown
+   sort field S" for another sort. */
+int admin_greylist_page(struct admin_db *db, const struct admin_greylist_query *query,
 			admin_greylist_cb *cb, void *context, long long *total_r,
 			const char **error_r);
 /* Delete every triplet and network (older_seconds < 0), or only the

@@ -206,31 +206,65 @@ int admin_list_del_id(struct admin_db *db, long long id, const char **error_r)
 	return count > 0 ? 0 : -1;
 }
 
-int admin_list_page(struct admin_db *db, const char *kind, long long offset, long long limit,
+/* The entries of $1 kind (NULL: both) searched by $4; the %s is the
+   ORDER BY keys, the last column counts every match. */
+#define ADMIN_LIST_PAGE \
+	"SELECT " ADMIN_LIST_COLUMNS ", count(*) OVER () FROM policy_lists" \
+	" WHERE ($1::text IS NULL OR kind = $1)" \
+	"  AND ($4::text IS NULL OR strpos(kind, lower($4)) > 0" \
+	"   OR strpos(type, lower($4)) > 0 OR strpos(lower(value), lower($4)) > 0" \
+	"   OR strpos(lower(comment), lower($4)) > 0)" \
+	" ORDER BY %s LIMIT $2::bigint OFFSET $3::bigint"
+
+/* ORDER BY keys by sort name, the first the default, id the tie-break.
+   Never the caller's text. */
+static const struct admin_sort admin_list_sorts[] = {
+	{ "id", "id", "id DESC" },
+	{ "kind", "kind, id", "kind DESC, id DESC" },
+	{ "type", "type, id", "type DESC, id DESC" },
+	{ "value", "value, id", "value DESC, id DESC" },
+	{ "created_at", "created_at, id", "created_at DESC, id DESC" },
+};
+
+static const char *admin_list_order(struct admin_db *db, const struct admin_list_query *query,
+				    const char **error_r)
+{
+	return admin_page_order(db, admin_list_sorts, ADMIN_SORT_COUNT(admin_list_sorts), query->sort,
+				query->descending, error_r);
+}
+
+int admin_list_page(struct admin_db *db, const struct admin_list_query *query,
 		    admin_list_cb *cb, void *context, long long *total_r, const char **error_r)
 {
-	/* the last column counts every entry of the list(s) */
-	static const char sql[] =
-		"SELECT " ADMIN_LIST_COLUMNS ", count(*) OVER () FROM policy_lists"
-		" WHERE $1::text IS NULL OR kind = $1 ORDER BY id LIMIT $2::bigint OFFSET $3::bigint";
-	char limit_text[24], offset_text[24];
-	const char *params[3] = { kind, limit < 0 ? NULL : admin_int_param(limit_text, limit),
-				  admin_int_param(offset_text, offset) };
-	PGresult *res = admin_query(db, sql, 3, params, error_r);
+	const char *order = admin_list_order(db, query, error_r);
+	char limit_text[24], offset_text[24], *sql;
+	const char *params[4] = {
+		query->kind, query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
+		admin_int_param(offset_text, query->offset),
+		query->search != NULL && query->search[0] != '\0' ? query->search : NULL,
+	};
+	PGresult *res;
 	int ret;
 
-	if (res == NULL)
+	if (order == NULL)
 		return -1;
+	sql = xasprintf(ADMIN_LIST_PAGE, order);
+	if ((res = admin_query(db, sql, 4, params, error_r)) == NULL) {
+		free(sql);
+		return -1;
+	}
 	admin_list_emit(res, cb, context);
-	ret = admin_page_total(db, sql, 3, params, 1, 2, res, 6, total_r, error_r);
+	ret = admin_page_total(db, sql, 4, params, 1, 2, res, 6, total_r, error_r);
 	PQclear(res);
+	free(sql);
 	return ret;
 }
 
 int admin_list_list(struct admin_db *db, const char *kind, admin_list_cb *cb, void *context,
 		    const char **error_r)
 {
+	struct admin_list_query query = { .kind = kind, .limit = -1 };
 	long long total;
 
-	return admin_list_page(db, kind, 0, -1, cb, context, &total, error_r);
+	return admin_list_page(db, &query, cb, context, &total, error_r);
 }

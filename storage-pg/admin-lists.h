@@ -11,6 +11,8 @@
 
 #include "admin-db.h"
 
+#include <stdbool.h>
+
 struct admin_list_entry {
 	long long id;
 	const char *kind;          /* "white" or "black" */
@@ -35,9 +37,21 @@ int admin_list_del(struct admin_db *db, const char *kind, const char *item,
 		   const char **error_r);
 /* Delete the entry with this id; -1 with "no list entry ID" when absent. */
 int admin_list_del_id(struct admin_db *db, long long id, const char **error_r);
-/* One page of the entries of a list (kind NULL: of both), oldest first,
-   limit < 0 for all; *total_r counts them all. */
-int admin_list_page(struct admin_db *db, const char *kind, long long offset, long long limit,
+/* Which entries admin_list_page() gives. */
+struct admin_list_query {
+	const char *kind;            /* "white" or "black"; NULL: both lists */
+	const char *search;          /* part of the kind, type, value or comment
+					(any case); NULL: every entry */
+	const char *sort;            /* "id" (NULL: oldest first), "kind", "type",
+					"value" or "created_at" */
+	bool descending;
+	long long offset;
+	long long limit;             /* < 0: no limit */
+};
+
+/* One page of the entries; *total_r counts every match. -1 with
+   "unknown sort field S" for another sort. */
+int admin_list_page(struct admin_db *db, const struct admin_list_query *query,
 		    admin_list_cb *cb, void *context, long long *total_r, const char **error_r);
 /* Every entry of the list (kind "white" or "black"), oldest first. */
 int admin_list_list(struct admin_db *db, const char *kind, admin_list_cb *cb, void *context,

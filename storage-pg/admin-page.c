@@ -20,6 +20,19 @@ char *admin_like_escape(const char *search)
 	return escaped;
 }
 
+const char *admin_page_order(struct admin_db *db, const struct admin_sort *sorts, size_t count,
+			     const char *name, bool descending, const char **error_r)
+{
+	const char *sort = name != NULL ? name : sorts[0].name;
+
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(sorts[i].name, sort) == 0)
+			return descending ? sorts[i].desc : sorts[i].asc;
+	}
+	*error_r = admin_error(db, "unknown sort field %s", sort);
+	return NULL;
+}
+
 int admin_page_total(struct admin_db *db, const char *sql, int param_count,
 		     const char **params, int limit_param, int offset_param,
 		     const PGresult *res, int column, long long *total_r, const char **error_r)

@@ -19,6 +19,19 @@ int admin_page_total(struct admin_db *db, const char *sql, int param_count,
 		     const char **params, int limit_param, int offset_param,
 		     const PGresult *res, int column, long long *total_r, const char **error_r);
 
+/* One sort of a list: its name (?sort=name) and the ORDER BY keys each
+   way, tie-break included. */
+struct admin_sort {
+	const char *name, *asc, *desc;
+};
+#define ADMIN_SORT_COUNT(table) (sizeof(table) / sizeof((table)[0]))
+
+/* The ORDER BY keys of the sort called name (NULL: the first, the
+   default) from the fixed table sorts: never the caller's text. NULL with
+   *error_r for a name not in the table. */
+const char *admin_page_order(struct admin_db *db, const struct admin_sort *sorts, size_t count,
+			     const char *name, bool descending, const char **error_r);
+
 /* search with LIKE's metacharacters (backslash, % and _) escaped, for
    "column LIKE '%' || $n || '%'"; the caller frees it. */
 char *admin_like_escape(const char *search);

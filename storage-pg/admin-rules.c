@@ -6,17 +6,21 @@
 
 #include "admin-page.h"
 #include "admin-private.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The statements of one kind of rule; both list queries return the same
-   columns (a delivery rule has no stage and weight 0). */
+/* The statements of one kind of rule. */
 struct admin_rule_sql {
-	const char *insert, *insert_cond, *del, *list, *update, *del_conds;
+	const char *insert, *insert_cond, *del, *update, *del_conds;
 };
 
+/* The rules called (or numbered) $1 (NULL: every rule) having $4 in a
+   column or a condition; both kinds give the same columns (a delivery
+   rule has no stage and weight 0). The %s is the ORDER BY keys, the last
+   column counts every match. */
 #define ADMIN_RULE_LIST(table, cond_table, attr, stage, weight) \
 	"SELECT r.id, r.name, r.priority, " stage ", r.enabled, r.action, r.action_arg, " \
 	weight ", r.comment," \
@@ -26,8 +30,29 @@ struct admin_rule_sql {
 	"  'value', c.value) ORDER BY c.position) FILTER (WHERE c.rule_id IS NOT NULL), '[]')," \
 	" count(*) OVER ()" \
 	" FROM " table " r LEFT JOIN " cond_table " c ON c.rule_id = r.id" \
-	" WHERE $1::text IS NULL OR r.name = $1 OR r.id::text = $1" \
-	" GROUP BY r.id ORDER BY r.priority, r.id LIMIT $2::bigint OFFSET $3::bigint"
+	" WHERE ($1::text IS NULL OR r.name = $1 OR r.id::text = $1)" \
+	"  AND ($4::text IS NULL OR strpos(lower(r.name), lower($4)) > 0" \
+	"   OR strpos(lower(coalesce(" stage ", '')), lower($4)) > 0" \
+	"   OR strpos(r.action, lower($4)) > 0" \
+	"   OR strpos(lower(r.action_arg), lower($4)) > 0" \
+	"   OR strpos(lower(r.comment), lower($4)) > 0" \
+	"   OR EXISTS (SELECT 1 FROM " cond_table " s WHERE s.rule_id = r.id" \
+	"    AND (strpos(lower(s." attr "), lower($4)) > 0" \
+	"     OR strpos(s.operator, lower($4)) > 0" \
+	"     OR strpos(lower(s.value), lower($4)) > 0)))" \
+	" GROUP BY r.id ORDER BY %s LIMIT $2::bigint OFFSET $3::bigint"
+#define ADMIN_RULE_LIST_SMTP \
+	ADMIN_RULE_LIST("smtp_rules", "smtp_rule_conditions", "attribute", "r.stage", "r.weight")
+#define ADMIN_RULE_LIST_DELIVERY \
+	ADMIN_RULE_LIST("delivery_rules", "delivery_rule_conditions", "field", "NULL", "0")
+
+/* ORDER BY keys by sort name, the first the default (the order rules
+   are evaluated in), the id the tie-break. Never the caller's text. */
+static const struct admin_sort admin_rule_sorts[] = {
+	{ "priority", "r.priority, r.id", "r.priority DESC, r.id DESC" },
+	{ "name", "r.name, r.id", "r.name DESC, r.id DESC" },
+	{ "id", "r.id", "r.id DESC" },
+};
 
 static const struct admin_rule_sql admin_rule_sql[] = {
 	[ADMIN_RULE_SMTP] = {
@@ -37,8 +62,6 @@ static const struct admin_rule_sql admin_rule_sql[] = {
 		"INSERT INTO smtp_rule_conditions (rule_id, position, attribute, operator, value)"
 		" VALUES ($1, $2, $3, $4, $5)",
 		"DELETE FROM smtp_rules WHERE name = $1 OR id::text = $1",
-		ADMIN_RULE_LIST("smtp_rules", "smtp_rule_conditions", "attribute", "r.stage",
-				"r.weight"),
 		"UPDATE smtp_rules SET priority = $2, enabled = $3, action = $4, action_arg = $5,"
 		" comment = $6, stage = $7, weight = $8 WHERE name = $1 RETURNING id",
 		"DELETE FROM smtp_rule_conditions WHERE rule_id = $1",
@@ -49,8 +72,6 @@ static const struct admin_rule_sql admin_rule_sql[] = {
 		"INSERT INTO delivery_rule_conditions (rule_id, position, field, operator, value)"
 		" VALUES ($1, $2, $3, $4, $5)",
 		"DELETE FROM delivery_rules WHERE name = $1 OR id::text = $1",
-		ADMIN_RULE_LIST("delivery_rules", "delivery_rule_conditions", "field", "NULL",
-				"0"),
 		"UPDATE delivery_rules SET priority = $2, enabled = $3, action = $4,"
 		" action_arg = $5, comment = $6 WHERE name = $1 RETURNING id",
 		"DELETE FROM delivery_rule_conditions WHERE rule_id = $1",
@@ -136,22 +157,40 @@ int admin_rule_del(struct admin_db *db, enum admin_rule_kind kind, const char *n
 	return ret > 0 ? 0 : -1;
 }
 
-int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind, const char *name,
-		   long long offset, long long limit, admin_rule_cb *cb, void *context,
-		   long long *total_r, const char **error_r)
+static const char *admin_rule_order(struct admin_db *db, const struct admin_rule_query *query,
+				    const char **error_r)
 {
-	char limit_text[24], offset_text[24];
-	const char *params[3] = { name, limit < 0 ? NULL : admin_int_param(limit_text, limit),
-				  admin_int_param(offset_text, offset) };
-	const char *sql = admin_rule_sql[kind].list;
-	PGresult *res = admin_query(db, sql, 3, params, error_r);
+	return admin_page_order(db, admin_rule_sorts, ADMIN_SORT_COUNT(admin_rule_sorts), query->sort,
+				query->descending, error_r);
+}
+
+int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind,
+		    const struct admin_rule_query *query, admin_rule_cb *cb, void *context,
+		    long long *total_r, const char **error_r)
+{
+	const char *order = admin_rule_order(db, query, error_r);
+	char limit_text[24], offset_text[24], *sql;
+	const char *params[4] = {
+		query->name, query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
+		admin_int_param(offset_text, query->offset),
+		query->search != NULL && query->search[0] != '\0' ? query->search : NULL,
+	};
+	PGresult *res;
 	int ret;
 
-	if (res == NULL)
+	if (order == NULL)
 		return -1;
-	if (name != NULL && PQntuples(res) == 0) {
+	sql = kind == ADMIN_RULE_SMTP ? xasprintf(ADMIN_RULE_LIST_SMTP, order) :
+		xasprintf(ADMIN_RULE_LIST_DELIVERY, order);
+	if ((res = admin_query(db, sql, 4, params, error_r)) == NULL) {
+		free(sql);
+		return -1;
+	}
+	if (query->name != NULL && PQntuples(res) == 0) {
 		PQclear(res);
-		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such rule %s", name);
+		free(sql);
+		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such rule %s",
+					  query->name);
 		return -1;
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -171,15 +210,17 @@ int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind, const char *
 
 		cb(&rule, context);
 	}
-	ret = admin_page_total(db, sql, 3, params, 1, 2, res, 11, total_r, error_r);
+	ret = admin_page_total(db, sql, 4, params, 1, 2, res, 11, total_r, error_r);
 	PQclear(res);
+	free(sql);
 	return ret;
 }
 
 int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *name,
 		    admin_rule_cb *cb, void *context, const char **error_r)
 {
+	struct admin_rule_query query = { .name = name, .limit = -1 };
 	long long total;
 
-	return admin_rule_page(db, kind, name, 0, -1, cb, context, &total, error_r);
+	return admin_rule_page(db, kind, &query, cb, context, &total, error_r);
 }

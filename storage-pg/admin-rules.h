@@ -63,10 +63,25 @@ int admin_rule_del(struct admin_db *db, enum admin_rule_kind kind, const char *n
 int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *name,
 		    admin_rule_cb *cb, void *context, const char **error_r);
 
-/* admin_rule_list() one page at a time (limit < 0: all); *total_r
-   counts every matching rule. */
-int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind, const char *name,
-		   long long offset, long long limit, admin_rule_cb *cb, void *context,
-		   long long *total_r, const char **error_r);
+/* Which rules admin_rule_page() gives. */
+struct admin_rule_query {
+	const char *name;            /* only the rule called (or numbered) name;
+					NULL: every rule */
+	const char *search;          /* part of the name, stage, action, argument,
+					comment or a condition's attribute,
+					operator or value (any case); NULL: all */
+	const char *sort;            /* "priority" (NULL: evaluation order),
+					"name" or "id" */
+	bool descending;
+	long long offset;
+	long long limit;             /* < 0: no limit */
+};
+
+/* One page of rules; *total_r counts every match. -1 with "no such rule
+   NAME" when query->name matches none, "unknown sort field S" for
+   another sort. */
+int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind,
+		    const struct admin_rule_query *query, admin_rule_cb *cb, void *context,
+		    long long *total_r, const char **error_r);
 
 #endif

@@ -132,6 +132,97 @@ def test_delivery_rules(api, pg):
     still_serving(root)
 
 
+def test_rule_first_bad_member_is_the_answer(api, pg):
+    root, _ = api
+    for change, field in [({"name": 5, "action": 6}, "name"),
+                          ({"action": 6, "stage": 7}, "action"),
+                          ({"argument": 1, "comment": 2, "enabled": "yes"}, "argument"),
+                          ({"comment": 2, "enabled": "yes", "priority": "x"}, "comment")]:
+        status, body, _ = root.post("/rules", {**PROMO_RULE, "name": "bad", **change})
+        assert status == 422 and body["error"]["field"] == field, (change, body)
+    assert pg.value("SELECT count(*) FROM smtp_rules") == 0
+    still_serving(root)
+
+
+def rule_names(client, path, query):
+    status, body, _ = client.get(path + query)
+    assert status == 200, (path, query, body)
+    return [r["name"] for r in body["items"]], body["total"]
+
+
+def test_rules_search_and_sort(api):
+    """Disabled rules (no traffic is touched): q matches a column or a
+    condition and the total counts the matches; -field reverses."""
+    root, _ = api
+    made = [
+        {"name": "alpha-rule", "priority": 30, "stage": "mail", "action": "reject",
+         "argument": "550 5.7.1 Go away", "comment": "Temporary block",
+         "conditions": [{"attribute": "sender", "operator": "matches", "value": "^bulk@"}]},
+        {"name": "beta-rule", "priority": 10, "stage": "rcpt", "action": "tempfail",
+         "argument": "451 4.7.1 Later",
+         "conditions": [{"attribute": "recipient", "operator": "contains", "value": "TRAP"}]},
+        {"name": "gamma-rule", "priority": 20, "stage": "helo", "action": "weight",
+         "weight": 5, "conditions": []},
+    ]
+    for rule in made:
+        status, body, _ = root.post("/rules", dict(rule, enabled=False))
+        assert status == 201, body
+
+    by_priority = ["beta-rule", "gamma-rule", "alpha-rule"]
+    assert rule_names(root, "/rules", "") == (by_priority, 3)
+    assert rule_names(root, "/rules", "?sort=-priority") == (by_priority[::-1], 3)
+    assert rule_names(root, "/rules", "?sort=name")[0] == ["alpha-rule", "beta-rule",
+                                                           "gamma-rule"]
+    assert rule_names(root, "/rules", "?sort=-name")[0] == ["gamma-rule", "beta-rule",
+                                                            "alpha-rule"]
+    assert rule_names(root, "/rules", "?sort=id")[0] == ["alpha-rule", "beta-rule",
+                                                         "gamma-rule"]
+    assert rule_names(root, "/rules", "?sort=-id")[0] == ["gamma-rule", "beta-rule",
+                                                          "alpha-rule"]
+    assert rule_names(root, "/rules", "?q=TEMPORARY") == (["alpha-rule"], 1)   # comment
+    assert rule_names(root, "/rules", "?q=trap") == (["beta-rule"], 1)         # condition
+    assert rule_names(root, "/rules", "?q=later") == (["beta-rule"], 1)        # argument
+    assert rule_names(root, "/rules", "?q=HELO") == (["gamma-rule"], 1)        # stage
+    assert rule_names(root, "/rules", "?q=-rule&sort=-priority&per_page=2&page=2") == \
+        (["beta-rule"], 3)
+    assert rule_names(root, "/rules", "?q=nowhere-at-all") == ([], 0)
+    for bad in ("weight", "-bogus"):
+        status, body, _ = root.get(f"/rules?sort={bad}")
+        assert status == 422 and body["error"]["field"] == "sort", (bad, body)
+    for rule in made:
+        assert root.delete("/rules/" + rule["name"])[0] == 204
+    still_serving(root)
+
+
+def test_delivery_rules_search_and_sort(api):
+    root, _ = api
+    made = [
+        {"name": "junk-mover", "priority": 5, "action": "move", "argument": "Junk",
+         "conditions": [{"attribute": "subject", "operator": "contains",
+                         "value": "Spam-Word"}]},
+        {"name": "flagger", "priority": 50, "action": "flag",
+         "conditions": [{"attribute": "from", "operator": "contains", "value": "boss"}]},
+    ]
+    for rule in made:
+        status, body, _ = root.post("/delivery-rules", dict(rule, enabled=False))
+        assert status == 201, body
+
+    assert rule_names(root, "/delivery-rules", "") == (["junk-mover", "flagger"], 2)
+    assert rule_names(root, "/delivery-rules", "?sort=-priority") == \
+        (["flagger", "junk-mover"], 2)
+    assert rule_names(root, "/delivery-rules", "?sort=name")[0] == ["flagger", "junk-mover"]
+    assert rule_names(root, "/delivery-rules", "?sort=-name")[0] == ["junk-mover", "flagger"]
+    assert rule_names(root, "/delivery-rules", "?q=spam-WORD") == (["junk-mover"], 1)
+    assert rule_names(root, "/delivery-rules", "?q=BOSS") == (["flagger"], 1)
+    assert rule_names(root, "/delivery-rules", "?q=junk") == (["junk-mover"], 1)
+    assert rule_names(root, "/delivery-rules", "?q=nowhere-at-all") == ([], 0)
+    status, body, _ = root.get("/delivery-rules?sort=stage")
+    assert status == 422 and body["error"]["field"] == "sort", body
+    for rule in made:
+        assert root.delete("/delivery-rules/" + rule["name"])[0] == 204
+    still_serving(root)
+
+
 def test_dkim_generate_show_delete(api):
     root, _ = api
     status, body, _ = root.post("/dkim", {"domain": "Example.test", "selector": "s1",
@@ -166,13 +257,54 @@ def test_dkim_generate_show_delete(api):
         status, body, _ = root.post("/dkim", bad)
         assert status == code and words in body["error"]["message"], (bad, body)
     status, body, _ = root.get("/dkim?domain=nowhere.test")
-    assert status == 404, body
+    assert status == 404 and body["error"]["field"] == "domain", body
+    status, body, _ = root.get("/dkim?domain=bad..name")
+    assert status == 422 and body["error"]["field"] == "domain", body
+    status, body, _ = root.post("/dkim", {"domain": 5, "selector": 6, "algorithm": 7})
+    assert status == 422 and body["error"]["field"] == "domain", body
+    status, body, _ = root.post("/dkim", {"domain": "example.test", "selector": 6,
+                                          "algorithm": 7})
+    assert status == 422 and body["error"]["field"] == "selector", body
 
     assert root.delete("/dkim/example.test/s1")[0] == 204
     status, body, _ = root.get("/dkim/example.test/s1")
     assert status == 404 and "no DKIM key with selector s1" in body["error"]["message"]
     assert root.delete("/dkim/example.test/s1")[0] == 404
     assert root.delete(f"/dkim/example.test/{rsa_selector}")[0] == 204
+    still_serving(root)
+
+
+def test_dkim_search_and_sort(api, ctl):
+    root, _ = api
+    ctl("domain", "add", "keys.test")
+    made = [("example.test", "zz-sel"), ("keys.test", "aa-sel"), ("keys.test", "mm-sel")]
+    for domain, selector in made:
+        status, body, _ = root.post("/dkim", {"domain": domain, "selector": selector,
+                                              "algorithm": "ed25519"})
+        assert status == 201, body
+
+    def keys(query):
+        status, body, _ = root.get("/dkim" + query)
+        assert status == 200, (query, body)
+        return [(k["domain"], k["selector"]) for k in body["items"]], body["total"]
+
+    assert keys("") == (made, 3)                            # by domain, then selector
+    assert keys("?sort=-domain") == (made[::-1], 3)
+    assert keys("?sort=selector")[0] == [made[1], made[2], made[0]]
+    assert keys("?sort=-selector")[0] == [made[0], made[2], made[1]]
+    assert keys("?sort=created_at")[0] == made
+    assert keys("?sort=-created_at")[0] == made[::-1]
+    assert keys("?q=KEYS") == (made[1:], 2)
+    assert keys("?q=MM-s") == ([made[2]], 1)
+    assert keys("?q=ed25519") == (made, 3)                  # the algorithm
+    assert keys("?q=keys&sort=-selector&per_page=1&page=2") == ([made[1]], 2)
+    assert keys("?q=keys&domain=example.test") == ([], 0)
+    assert keys("?q=nowhere-at-all") == ([], 0)
+    for bad in ("algorithm", "-bogus"):
+        status, body, _ = root.get(f"/dkim?sort={bad}")
+        assert status == 422 and body["error"]["field"] == "sort", (bad, body)
+    for domain, selector in made:
+        assert root.delete(f"/dkim/{domain}/{selector}")[0] == 204
     still_serving(root)
 
 

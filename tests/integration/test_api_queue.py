@@ -107,6 +107,26 @@ def test_list_filters_search_paging(api, queued):
     still_serving(root)
 
 
+def test_list_search_total_and_reverse(api, queued):
+    root, _ = api
+    oldest = [queued["user@example.test"], queued["alice@example.test"]]
+
+    def ids(query):
+        status, body, _ = root.get("/queue" + query)
+        assert status == 200, (query, body)
+        return [m["id"] for m in body["items"]], body["total"]
+
+    assert ids("?sort=queued_at") == (oldest, 2)
+    assert ids("?sort=-queued_at") == (oldest[::-1], 2)
+    assert ids("?q=DOWN.test&sort=-queued_at") == (oldest[::-1], 2)
+    assert ids("?q=y%40down&sort=-queued_at") == ([oldest[1]], 1)
+    assert ids("?q=nowhere-at-all") == ([], 0)
+    for bad in ("-size", "-bogus", "sender"):
+        status, body, _ = root.get(f"/queue?sort={bad}")
+        assert status == 422 and body["error"]["field"] == "sort", (bad, body)
+    still_serving(root)
+
+
 def test_summary(api, queued):
     root, _ = api
     status, body, _ = root.get("/queue/summary")
