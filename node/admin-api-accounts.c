@@ -71,11 +71,7 @@ static void admin_accounts_list(struct admin_call *call)
 		return;
 	if (!admin_call_domain_scope(call, &query.domain, &query.domains, &query.domain_count))
 		return;
-	query.search = page.search;
-	query.sort = page.sort;
-	query.descending = page.descending;
-	query.offset = (long long)page.offset;
-	query.limit = page.per_page;
+	query.paging = page.paging;
 	items = json_array();
 	if (admin_account_page(call->db, &query, admin_account_append, items, &total,
 			       &error) < 0) {

@@ -39,8 +39,9 @@ static void admin_api_admins_list(struct admin_call *call)
 	if (!admin_call_page(call, admin_admin_sorts, &page))
 		return;
 	items = json_array();
-	if (admin_admin_list(call->db, page.search, page.descending, page.offset, page.per_page,
-			     admin_api_admin_item, items, &total, &error) < 0) {
+	if (admin_admin_list(call->db, page.paging.search, page.paging.descending,
+			     page.paging.offset, page.per_page, admin_api_admin_item, items, &total,
+			     &error) < 0) {
 		json_decref(items);
 		admin_call_db_error(call, error, NULL);
 		return;

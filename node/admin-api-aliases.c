@@ -62,10 +62,7 @@ static void admin_aliases_list(struct admin_call *call)
 		return;
 	if (!admin_call_domain_scope(call, &query.domain, &query.domains, &query.domain_count))
 		return;
-	query.search = page.search;
-	query.descending = page.descending;
-	query.offset = (long long)page.offset;
-	query.limit = page.per_page;
+	query.paging = page.paging;
 	items = json_array();
 	if (admin_alias_page(call->db, &query, admin_alias_append, items, &total, &error) < 0) {
 		json_decref(items);

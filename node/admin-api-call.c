@@ -199,16 +199,17 @@ bool admin_call_page(struct admin_call *call, const char *const *sort_fields,
 	    !admin_call_query_uint(call, "per_page", ADMIN_PAGE_DEFAULT, ADMIN_PAGE_MAX,
 				   &page_r->per_page))
 		return false;
-	page_r->offset = (unsigned long long)(page_r->page - 1) * page_r->per_page;
-	page_r->search = q != NULL && q[0] != '\0' ? q : NULL;
-	page_r->sort = sort_fields[0];
+	page_r->paging.offset = (long long)(page_r->page - 1) * page_r->per_page;
+	page_r->paging.limit = page_r->per_page;
+	page_r->paging.search = q != NULL && q[0] != '\0' ? q : NULL;
+	page_r->paging.sort = sort_fields[0];
 	if (sort == NULL || sort[0] == '\0')
 		return true;
-	page_r->descending = sort[0] == '-';
-	sort += page_r->descending;
+	page_r->paging.descending = sort[0] == '-';
+	sort += page_r->paging.descending;
 	for (unsigned int i = 0; sort_fields[i] != NULL; i++) {
 		if (strcmp(sort_fields[i], sort) == 0) {
-			page_r->sort = sort_fields[i];
+			page_r->paging.sort = sort_fields[i];
 			return true;
 		}
 	}

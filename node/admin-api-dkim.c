@@ -53,11 +53,7 @@ static void admin_api_dkim_list(struct admin_call *call)
 	if (!admin_call_page(call, admin_api_dkim_sorts, &page))
 		return;
 	query.domain = admin_call_query(call, "domain");
-	query.search = page.search;
-	query.sort = page.sort;
-	query.descending = page.descending;
-	query.offset = (long long)page.offset;
-	query.limit = page.per_page;
+	query.paging = page.paging;
 	items = json_array();
 	if (admin_dkim_page(call->db, &query, admin_api_dkim_append, items, &total, &error) < 0) {
 		enum admin_error_kind kind = admin_db_error_kind(call->db);
@@ -76,7 +72,7 @@ static void admin_api_dkim_list(struct admin_call *call)
 static json_t *admin_api_dkim_load(struct admin_call *call, const char *domain,
 				   const char *selector)
 {
-	struct admin_dkim_query query = { .domain = domain, .selector = selector, .limit = 1 };
+	struct admin_dkim_query query = { .domain = domain, .selector = selector, .paging.limit = 1 };
 	json_t *doc = NULL;
 	long long total;
 	const char *error;

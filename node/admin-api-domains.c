@@ -44,8 +44,7 @@ static void admin_api_domains_list(struct admin_call *call)
 	if (!admin_call_page(call, admin_domain_sorts, &page))
 		return;
 	query = (struct admin_domain_query){
-		.search = page.search, .sort = page.sort, .descending = page.descending,
-		.offset = page.offset, .limit = page.per_page,
+		.paging = page.paging,
 		.admin_id = call->who->superadmin ? 0 : call->who->id,
 	};
 	items = json_array();

@@ -36,7 +36,7 @@ static bool admin_api_policy_descending(const struct admin_call *call,
 {
 	const char *sort = admin_call_query(call, "sort");
 
-	return sort == NULL || sort[0] == '\0' || page->descending;
+	return sort == NULL || sort[0] == '\0' || page->paging.descending;
 }
 
 static void admin_api_greylist_append(const struct admin_greylist_entry *e, void *context)
@@ -61,11 +61,8 @@ static void admin_api_greylist_list(struct admin_call *call)
 
 	if (!admin_call_page(call, admin_api_greylist_sorts, &page))
 		return;
-	query.search = page.search;
-	query.sort = page.sort;
-	query.descending = admin_api_policy_descending(call, &page);
-	query.offset = (long long)page.offset;
-	query.limit = page.per_page;
+	query.paging = page.paging;
+	query.paging.descending = admin_api_policy_descending(call, &page);
 	items = json_array();
 	if (admin_greylist_page(call->db, &query, admin_api_greylist_append, items, &total,
 				&error) < 0) {
@@ -124,11 +121,7 @@ static void admin_api_lists_list(struct admin_call *call)
 	if (!admin_call_page(call, admin_api_lists_sorts, &page) ||
 	    !admin_api_list_kind(call, query.kind))
 		return;
-	query.search = page.search;
-	query.sort = page.sort;
-	query.descending = page.descending;
-	query.offset = (long long)page.offset;
-	query.limit = page.per_page;
+	query.paging = page.paging;
 	items = json_array();
 	if (admin_list_page(call->db, &query, admin_api_list_append, items, &total,
 			    &error) < 0) {
@@ -204,11 +197,8 @@ static void admin_api_bans_list(struct admin_call *call)
 
 	if (!admin_call_page(call, admin_api_bans_sorts, &page))
 		return;
-	query.search = page.search;
-	query.sort = page.sort;
-	query.descending = admin_api_policy_descending(call, &page);
-	query.offset = (long long)page.offset;
-	query.limit = page.per_page;
+	query.paging = page.paging;
+	query.paging.descending = admin_api_policy_descending(call, &page);
 	items = json_array();
 	if (admin_ban_page(call->db, &query, admin_api_ban_append, items, &total, &error) < 0) {
 		json_decref(items);

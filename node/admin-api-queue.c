@@ -41,10 +41,7 @@ static void admin_api_queue_list(struct admin_call *call)
 		return;
 	query.state = admin_call_query(call, "state");
 	query.domain = admin_call_query(call, "domain");
-	query.search = page.search;
-	query.offset = (long long)page.offset;
-	query.limit = page.per_page;
-	query.descending = page.descending;
+	query.paging = page.paging;
 	items = json_array();
 	if (admin_queue_page(call->db, &query, admin_api_queue_message_append, items, &total,
 			     &error) < 0) {

@@ -65,11 +65,7 @@ static void admin_api_rules_list_kind(struct admin_call *call, enum admin_rule_k
 
 	if (!admin_call_page(call, admin_api_rules_sorts, &page))
 		return;
-	query.search = page.search;
-	query.sort = page.sort;
-	query.descending = page.descending;
-	query.offset = (long long)page.offset;
-	query.limit = page.per_page;
+	query.paging = page.paging;
 	items = json_array();
 	if (admin_rule_page(call->db, kind, &query, admin_api_rule_append, items, &total,
 			    &error) < 0) {
@@ -85,7 +81,7 @@ static void admin_api_rules_list_kind(struct admin_call *call, enum admin_rule_k
 static json_t *admin_api_rule_load(struct admin_call *call, enum admin_rule_kind kind,
 				   const char *name)
 {
-	struct admin_rule_query query = { .name = name, .limit = 1 };
+	struct admin_rule_query query = { .name = name, .paging.limit = 1 };
 	json_t *doc = NULL;
 	long long total;
 	const char *error;

@@ -63,7 +63,7 @@ static void admin_settings_collect(const struct admin_setting *setting, void *co
 
 	if (list->page == NULL)
 		list->items = admin_setting_to_json(list->target, setting);
-	else if (admin_setting_matches(setting, list->page->search))
+	else if (admin_setting_matches(setting, list->page->paging.search))
 		json_array_append_new(list->items, admin_setting_to_json(list->target, setting));
 }
 
@@ -73,11 +73,11 @@ static json_t *admin_settings_window(json_t *all, const struct admin_page *page)
 	json_t *items = json_array();
 	size_t total = json_array_size(all);
 
-	for (size_t i = 0; i < page->per_page && page->offset + i < total; i++) {
-		size_t at = page->offset + i;
+	for (size_t i = 0; i < page->per_page && (size_t)page->paging.offset + i < total; i++) {
+		size_t at = (size_t)page->paging.offset + i;
 
 		json_array_append(items,
-				  json_array_get(all, page->descending ? total - 1 - at : at));
+				  json_array_get(all, page->paging.descending ? total - 1 - at : at));
 	}
 	json_decref(all);
 	return items;

@@ -24,6 +24,8 @@
 #ifndef ADMIN_API_H
 #define ADMIN_API_H
 
+#include "admin-paging.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -162,10 +164,10 @@ const char *admin_call_query(const struct admin_call *call, const char *name);
 struct admin_page {
 	unsigned int page;               /* 1-based */
 	unsigned int per_page;
-	unsigned long long offset;       /* (page - 1) * per_page */
-	const char *search;              /* q, NULL when absent */
-	const char *sort;                /* one of sort_fields */
-	bool descending;
+	/* for the admin layer's list query: search = q (NULL when absent),
+	   sort = one of sort_fields, offset = (page - 1) * per_page,
+	   limit = per_page */
+	struct admin_paging paging;
 };
 bool admin_call_page(struct admin_call *call, const char *const *sort_fields,
 		     struct admin_page *page_r);

@@ -265,8 +265,8 @@ static void admin_account_order_add(char *buf, size_t size, const char *column, 
 static int admin_account_order(struct admin_db *db, const struct admin_account_query *query,
 			       char inner[static 160], char outer[static 160], const char **error_r)
 {
-	const char *sort = query->sort != NULL ? query->sort : "address";
-	const char *dir = query->descending ? " DESC" : "";
+	const char *sort = query->paging.sort != NULL ? query->paging.sort : "address";
+	const char *dir = query->paging.descending ? " DESC" : "";
 
 	inner[0] = outer[0] = '\0';
 	for (size_t i = 0; i < sizeof(admin_account_sorts) / sizeof(admin_account_sorts[0]); i++) {
@@ -322,7 +322,7 @@ static int admin_account_params(struct admin_db *db, const struct admin_account_
 		return -1;
 	*joined_r = admin_lines_join(query->domains, query->domain_count);
 	params[1] = *joined_r;
-	params[2] = query->search != NULL && query->search[0] != '\0' ? query->search : NULL;
+	params[2] = admin_paging_search(&query->paging);
 	params[3] = account_id > 0 ? admin_int_param(account_text, account_id) : NULL;
 	return 0;
 }
@@ -344,9 +344,9 @@ static int admin_account_select(struct admin_db *db, const struct admin_account_
 		return -1;
 	if (params[2] != NULL)
 		params[2] = search = admin_like_escape(params[2]);
-	params[4] = query->limit >= 0 ? admin_int_param(limit, query->limit) : NULL;
-	params[5] = admin_int_param(offset, query->offset);
-	bool by_usage = query->sort != NULL && strcmp(query->sort, "used_bytes") == 0;
+	params[4] = admin_paging_limit(&query->paging, limit);
+	params[5] = admin_int_param(offset, query->paging.offset);
+	bool by_usage = query->paging.sort != NULL && strcmp(query->paging.sort, "used_bytes") == 0;
 
 	/* sorting by usage needs every account's: one grouped pass over the
 	   mailboxes, not one lookup per account */
@@ -382,7 +382,7 @@ int admin_account_page(struct admin_db *db, const struct admin_account_query *qu
 int admin_account_get(struct admin_db *db, const char *address, admin_account_cb *cb,
 		      void *context, const char **error_r)
 {
-	const struct admin_account_query query = { .limit = 1 };
+	const struct admin_account_query query = { .paging.limit = 1 };
 	int64_t account_id, domain_id;
 
 	if (admin_account_lookup(db, address, &account_id, &domain_id, error_r) < 0)
@@ -393,7 +393,7 @@ int admin_account_get(struct admin_db *db, const char *address, admin_account_cb
 int admin_account_list(struct admin_db *db, const char *domain, admin_account_cb *cb,
 		       void *context, const char **error_r)
 {
-	const struct admin_account_query query = { .domain = domain, .limit = -1 };
+	const struct admin_account_query query = { .domain = domain, .paging.limit = -1 };
 
 	return admin_account_select(db, &query, 0, cb, context, NULL, error_r);
 }

@@ -8,6 +8,8 @@
 #ifndef ADMIN_ACCOUNT_H
 #define ADMIN_ACCOUNT_H
 
+#include "admin-paging.h"
+
 #include "admin-db.h"
 
 #include <stdbool.h>
@@ -40,12 +42,9 @@ struct admin_account_query {
 	/* NULL = no restriction; else only these domains (a domain admin's) */
 	const char *const *domains;
 	unsigned int domain_count;
-	const char *search;          /* part of the address or display name, any case */
-	const char *sort;            /* address (default), display_name, used_bytes,
-					created_at, quota_bytes */
-	bool descending;
-	long long offset;
-	long long limit;             /* < 0 = no limit */
+	struct admin_paging paging;  /* search: the address or display name;
+				   sorts: address (default), display_name,
+				   used_bytes, created_at, quota_bytes */
 };
 
 typedef void admin_account_cb(const struct admin_account *account, void *context);

@@ -4,6 +4,7 @@
 #include "admin-alias.h"
 
 #include "admin-lines.h"
+#include "admin-page.h"
 #include "admin-private.h"
 #include "xalloc.h"
 
@@ -296,11 +297,11 @@ static int admin_alias_select(struct admin_db *db, const struct admin_alias_quer
 		return -1;
 	joined = admin_lines_join(query->domains, query->domain_count);
 	params[1] = joined;
-	params[2] = query->search != NULL && query->search[0] != '\0' ? query->search : NULL;
+	params[2] = admin_paging_search(&query->paging);
 	params[3] = localpart;
-	params[4] = query->limit >= 0 ? admin_int_param(limit, query->limit) : NULL;
-	params[5] = admin_int_param(offset, query->offset);
-	res = admin_query(db, query->descending ? sql_desc : sql_asc, 6, params, error_r);
+	params[4] = admin_paging_limit(&query->paging, limit);
+	params[5] = admin_int_param(offset, query->paging.offset);
+	res = admin_query(db, query->paging.descending ? sql_desc : sql_asc, 6, params, error_r);
 	if (res != NULL) {
 		admin_alias_group_rows(res, cb, context);
 		ret = PQntuples(res);
@@ -329,7 +330,7 @@ int admin_alias_page(struct admin_db *db, const struct admin_alias_query *query,
 int admin_alias_get(struct admin_db *db, const char *address, admin_alias_group_cb *cb,
 		    void *context, const char **error_r)
 {
-	struct admin_alias_query query = { .limit = 1 };
+	struct admin_alias_query query = { .paging.limit = 1 };
 	struct admin_address alias;
 	int ret;
 

@@ -8,6 +8,8 @@
 #ifndef ADMIN_ALIAS_H
 #define ADMIN_ALIAS_H
 
+#include "admin-paging.h"
+
 #include "admin-db.h"
 
 #include <stdbool.h>
@@ -36,10 +38,7 @@ struct admin_alias_query {
 	const char *domain;          /* NULL = every domain */
 	const char *const *domains;  /* NULL = no restriction; else only these */
 	unsigned int domain_count;
-	const char *search;          /* part of the address or of a target */
-	bool descending;             /* by address */
-	long long offset;
-	long long limit;
+	struct admin_paging paging;  /* search: the address or a target; by address */
 };
 
 /* Add targets to an alias, all or none: "alias A -> T already exists",

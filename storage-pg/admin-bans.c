@@ -29,22 +29,15 @@ static const struct admin_sort admin_ban_sorts[] = {
 	{ "ip", "ip", "ip DESC" },
 };
 
-static const char *admin_ban_order(struct admin_db *db, const struct admin_ban_query *query,
-				   const char **error_r)
-{
-	return admin_page_order(db, admin_ban_sorts, ADMIN_SORT_COUNT(admin_ban_sorts), query->sort,
-				query->descending, error_r);
-}
-
 int admin_ban_page(struct admin_db *db, const struct admin_ban_query *query, admin_ban_cb *cb,
 		   void *context, long long *total_r, const char **error_r)
 {
-	const char *order = admin_ban_order(db, query, error_r);
+	const char *order = ADMIN_PAGE_ORDER(db, admin_ban_sorts, &query->paging, error_r);
 	char limit_text[24], offset_text[24], *sql;
 	const char *params[3] = {
-		query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
-		admin_int_param(offset_text, query->offset),
-		query->search != NULL && query->search[0] != '\0' ? query->search : NULL,
+		admin_paging_limit(&query->paging, limit_text),
+		admin_int_param(offset_text, query->paging.offset),
+		admin_paging_search(&query->paging),
 	};
 	PGresult *res;
 	int ret;
@@ -74,7 +67,7 @@ int admin_ban_page(struct admin_db *db, const struct admin_ban_query *query, adm
 
 int admin_ban_list(struct admin_db *db, admin_ban_cb *cb, void *context, const char **error_r)
 {
-	struct admin_ban_query query = { .descending = true, .limit = -1 };
+	struct admin_ban_query query = { .paging.descending = true, .paging.limit = -1 };
 	long long total;
 
 	return admin_ban_page(db, &query, cb, context, &total, error_r);

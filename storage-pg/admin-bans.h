@@ -8,6 +8,8 @@
 #ifndef ADMIN_BANS_H
 #define ADMIN_BANS_H
 
+#include "admin-paging.h"
+
 #include "admin-db.h"
 
 #include <stdbool.h>
@@ -26,12 +28,8 @@ int admin_ban_list(struct admin_db *db, admin_ban_cb *cb, void *context, const c
 
 /* Which bans in force admin_ban_page() gives. */
 struct admin_ban_query {
-	const char *search;          /* part of the address or the reason (any
-					case); NULL: every ban */
-	const char *sort;            /* "created_at" (NULL), "expires_at" or "ip" */
-	bool descending;
-	long long offset;
-	long long limit;             /* < 0: no limit */
+	struct admin_paging paging;  /* search: the address or reason; sorts:
+				   created_at (default), expires_at, ip */
 };
 
 /* One page of them; *total_r counts every match. -1 with "unknown sort

@@ -104,23 +104,16 @@ static const struct admin_sort admin_dkim_sorts[] = {
 	  "k.created_at DESC, d.name DESC, k.selector DESC" },
 };
 
-static const char *admin_dkim_order(struct admin_db *db, const struct admin_dkim_query *query,
-				    const char **error_r)
-{
-	return admin_page_order(db, admin_dkim_sorts, ADMIN_SORT_COUNT(admin_dkim_sorts), query->sort,
-				query->descending, error_r);
-}
-
 int admin_dkim_page(struct admin_db *db, const struct admin_dkim_query *query,
 		   admin_dkim_cb *cb, void *context, long long *total_r, const char **error_r)
 {
-	const char *order = admin_dkim_order(db, query, error_r);
+	const char *order = ADMIN_PAGE_ORDER(db, admin_dkim_sorts, &query->paging, error_r);
 	char id_text[24], limit_text[24], offset_text[24], *sql;
 	const char *params[5] = {
 		NULL, query->selector,
-		query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
-		admin_int_param(offset_text, query->offset),
-		query->search != NULL && query->search[0] != '\0' ? query->search : NULL,
+		admin_paging_limit(&query->paging, limit_text),
+		admin_int_param(offset_text, query->paging.offset),
+		admin_paging_search(&query->paging),
 	};
 	PGresult *res;
 	int count;
@@ -155,7 +148,7 @@ int admin_dkim_page(struct admin_db *db, const struct admin_dkim_query *query,
 int admin_dkim_list(struct admin_db *db, const char *domain, admin_dkim_cb *cb, void *context,
 		    const char **error_r)
 {
-	struct admin_dkim_query query = { .domain = domain, .limit = -1 };
+	struct admin_dkim_query query = { .domain = domain, .paging.limit = -1 };
 	long long total;
 
 	return admin_dkim_page(db, &query, cb, context, &total, error_r);

@@ -7,6 +7,8 @@
 #ifndef ADMIN_DKIM_H
 #define ADMIN_DKIM_H
 
+#include "admin-paging.h"
+
 #include "admin-db.h"
 
 #include <stdbool.h>
@@ -45,13 +47,8 @@ int admin_dkim_list(struct admin_db *db, const char *domain, admin_dkim_cb *cb, 
 struct admin_dkim_query {
 	const char *domain;
 	const char *selector;
-	const char *search;          /* part of the domain, selector or algorithm
-					(any case); NULL: every key */
-	const char *sort;            /* "domain" (NULL: by domain then selector),
-					"selector" or "created_at" */
-	bool descending;
-	long long offset;
-	long long limit;
+	struct admin_paging paging;  /* search: domain, selector or algorithm; sorts:
+				   domain (default), selector, created_at */
 };
 int admin_dkim_page(struct admin_db *db, const struct admin_dkim_query *query,
 		   admin_dkim_cb *cb, void *context, long long *total_r, const char **error_r);

@@ -4,6 +4,7 @@
  */
 #include "admin-domain.h"
 
+#include "admin-page.h"
 #include "admin-private.h"
 
 #include <stdio.h>
@@ -177,35 +178,35 @@ int admin_domain_rename(struct admin_db *db, const char *input, const char *new_
 	return ret > 0 ? 0 : -1;
 }
 
+/* ORDER BY keys by sort name, never the caller's text */
+static const struct admin_sort admin_domain_sorts[] = {
+	{ "name", "d.name", "d.name DESC" },
+	{ "created_at", "d.created_at, d.name", "d.created_at DESC, d.name DESC" },
+	{ "accounts", "2, d.name", "2 DESC, d.name DESC" },
+	{ "aliases", "3, d.name", "3 DESC, d.name DESC" },
+};
+
 int admin_domain_page(struct admin_db *db, const struct admin_domain_query *query,
 		      admin_domain_cb *cb, void *context, long long *total_r,
 		      const char **error_r)
 {
-	/* ORDER BY comes from this fixed list, never from the caller's text */
-	static const char *const sorts[][2] = {
-		{ "name", "d.name" }, { "created_at", "d.created_at" },
-		{ "accounts", "2" }, { "aliases", "3" },
-	};
-	const char *order = sorts[0][1];
+	const char *order = ADMIN_PAGE_ORDER(db, admin_domain_sorts, &query->paging, error_r);
 	char sql[1024], admin_text[24], limit_text[24], offset_text[24];
 	const char *params[4] = {
 		query->admin_id > 0 ? admin_int_param(admin_text, query->admin_id) : NULL,
-		query->search, admin_int_param(limit_text, query->limit),
-		admin_int_param(offset_text, (long long)query->offset),
+		admin_paging_search(&query->paging), admin_paging_limit(&query->paging, limit_text),
+		admin_int_param(offset_text, query->paging.offset),
 	};
 	PGresult *res;
 	int rows;
 
-	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
-		if (query->sort != NULL && strcmp(query->sort, sorts[i][0]) == 0)
-			order = sorts[i][1];
-	}
+	if (order == NULL)
+		return -1;
 	snprintf(sql, sizeof(sql), "SELECT " ADMIN_DOMAIN_COLUMNS ", count(*) OVER ()"
 		 " FROM domains d WHERE ($1::bigint IS NULL OR d.id IN (SELECT domain_id"
 		 " FROM admin_domains WHERE admin_id = $1))"
 		 " AND ($2::text IS NULL OR strpos(d.name, lower($2)) > 0)"
-		 " ORDER BY %s%s, d.name%s LIMIT $3 OFFSET $4", order,
-		 query->descending ? " DESC" : "", query->descending ? " DESC" : "");
+		 " ORDER BY %s LIMIT $3 OFFSET $4", order);
 	res = admin_query(db, sql, 4, params, error_r);
 	if (res == NULL)
 		return -1;
@@ -214,7 +215,7 @@ int admin_domain_page(struct admin_db *db, const struct admin_domain_query *quer
 	for (int i = 0; i < rows; i++)
 		admin_domain_row(res, i, cb, context);
 	PQclear(res);
-	if (rows > 0 || query->offset == 0)
+	if (rows > 0 || query->paging.offset == 0)
 		return 0;
 	/* past the last page: the total still counts */
 	res = admin_query(db, "SELECT count(*) FROM domains d WHERE ($1::bigint IS NULL OR d.id IN"

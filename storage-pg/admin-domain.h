@@ -4,6 +4,8 @@
 #ifndef ADMIN_DOMAIN_H
 #define ADMIN_DOMAIN_H
 
+#include "admin-paging.h"
+
 #include "admin-db.h"
 
 #include <stdbool.h>
@@ -36,11 +38,8 @@ int admin_domain_rename(struct admin_db *db, const char *name, const char *new_n
 
 /* Which page of domains admin_domain_page() lists. */
 struct admin_domain_query {
-	const char *search;          /* part of the name, or NULL */
-	const char *sort;            /* "name", "created_at", "accounts" or "aliases" */
-	bool descending;
-	unsigned long long offset;
-	unsigned int limit;
+	struct admin_paging paging;  /* search: the name; sorts: name (default),
+				   created_at, accounts, aliases */
 	long long admin_id;          /* > 0: only the domains of this domain admin */
 };
 

@@ -53,24 +53,16 @@ static const struct admin_sort admin_greylist_sorts[] = {
 	  "g.expires_at DESC, g.network DESC, g.sender DESC, g.recipient DESC" },
 };
 
-static const char *admin_greylist_order(struct admin_db *db,
-					const struct admin_greylist_query *query,
-					const char **error_r)
-{
-	return admin_page_order(db, admin_greylist_sorts, ADMIN_SORT_COUNT(admin_greylist_sorts),
-				query->sort, query->descending, error_r);
-}
-
 int admin_greylist_page(struct admin_db *db, const struct admin_greylist_query *query,
 			admin_greylist_cb *cb, void *context, long long *total_r,
 			const char **error_r)
 {
-	const char *order = admin_greylist_order(db, query, error_r);
+	const char *order = ADMIN_PAGE_ORDER(db, admin_greylist_sorts, &query->paging, error_r);
 	char limit_text[24], offset_text[24], *sql;
 	const char *params[3] = {
-		query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
-		admin_int_param(offset_text, query->offset),
-		query->search != NULL && query->search[0] != '\0' ? query->search : NULL,
+		admin_paging_limit(&query->paging, limit_text),
+		admin_int_param(offset_text, query->paging.offset),
+		admin_paging_search(&query->paging),
 	};
 	PGresult *res;
 	int ret;
@@ -107,7 +99,7 @@ int admin_greylist_list(struct admin_db *db, admin_greylist_cb *cb, void *contex
 			const char **error_r)
 {
 	struct admin_greylist_query query = {
-		.descending = true, .limit = ADMIN_GREYLIST_LIST_MAX,
+		.paging.descending = true, .paging.limit = ADMIN_GREYLIST_LIST_MAX,
 	};
 	long long total;
 

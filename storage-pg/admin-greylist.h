@@ -8,6 +8,8 @@
 #ifndef ADMIN_GREYLIST_H
 #define ADMIN_GREYLIST_H
 
+#include "admin-paging.h"
+
 #include "admin-db.h"
 
 #include <stdbool.h>
@@ -39,12 +41,9 @@ int admin_greylist_list(struct admin_db *db, admin_greylist_cb *cb, void *contex
    first, the triplets after them; sort orders each part (a network,
    which keeps no times of use, counts its expires_at as both times). */
 struct admin_greylist_query {
-	const char *search;          /* part of the network, sender, recipient or
-					state (any case); NULL: every row */
-	const char *sort;            /* "last_seen" (NULL), "first_seen" or "expires_at" */
-	bool descending;
-	long long offset;
-	long long limit;             /* < 0: no limit */
+	struct admin_paging paging;  /* search: network, sender, recipient or state;
+				   sorts: last_seen (default), first_seen,
+				   expires_at */
 };
 
 /* One page of the rows; *total_r counts every match. -1 with "unknown

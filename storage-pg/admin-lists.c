@@ -226,22 +226,15 @@ static const struct admin_sort admin_list_sorts[] = {
 	{ "created_at", "created_at, id", "created_at DESC, id DESC" },
 };
 
-static const char *admin_list_order(struct admin_db *db, const struct admin_list_query *query,
-				    const char **error_r)
-{
-	return admin_page_order(db, admin_list_sorts, ADMIN_SORT_COUNT(admin_list_sorts), query->sort,
-				query->descending, error_r);
-}
-
 int admin_list_page(struct admin_db *db, const struct admin_list_query *query,
 		    admin_list_cb *cb, void *context, long long *total_r, const char **error_r)
 {
-	const char *order = admin_list_order(db, query, error_r);
+	const char *order = ADMIN_PAGE_ORDER(db, admin_list_sorts, &query->paging, error_r);
 	char limit_text[24], offset_text[24], *sql;
 	const char *params[4] = {
-		query->kind, query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
-		admin_int_param(offset_text, query->offset),
-		query->search != NULL && query->search[0] != '\0' ? query->search : NULL,
+		query->kind, admin_paging_limit(&query->paging, limit_text),
+		admin_int_param(offset_text, query->paging.offset),
+		admin_paging_search(&query->paging),
 	};
 	PGresult *res;
 	int ret;
@@ -263,7 +256,7 @@ int admin_list_page(struct admin_db *db, const struct admin_list_query *query,
 int admin_list_list(struct admin_db *db, const char *kind, admin_list_cb *cb, void *context,
 		    const char **error_r)
 {
-	struct admin_list_query query = { .kind = kind, .limit = -1 };
+	struct admin_list_query query = { .kind = kind, .paging.limit = -1 };
 	long long total;
 
 	return admin_list_page(db, &query, cb, context, &total, error_r);

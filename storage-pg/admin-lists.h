@@ -9,6 +9,8 @@
 #ifndef ADMIN_LISTS_H
 #define ADMIN_LISTS_H
 
+#include "admin-paging.h"
+
 #include "admin-db.h"
 
 #include <stdbool.h>
@@ -40,13 +42,8 @@ int admin_list_del_id(struct admin_db *db, long long id, const char **error_r);
 /* Which entries admin_list_page() gives. */
 struct admin_list_query {
 	const char *kind;            /* "white" or "black"; NULL: both lists */
-	const char *search;          /* part of the kind, type, value or comment
-					(any case); NULL: every entry */
-	const char *sort;            /* "id" (NULL: oldest first), "kind", "type",
-					"value" or "created_at" */
-	bool descending;
-	long long offset;
-	long long limit;             /* < 0: no limit */
+	struct admin_paging paging;  /* search: kind, type, value or comment; sorts:
+				   id (default), kind, type, value, created_at */
 };
 
 /* One page of the entries; *total_r counts every match. -1 with

@@ -20,14 +20,24 @@ char *admin_like_escape(const char *search)
 	return escaped;
 }
 
-const char *admin_page_order(struct admin_db *db, const struct admin_sort *sorts, size_t count,
-			     const char *name, bool descending, const char **error_r)
+const char *admin_paging_limit(const struct admin_paging *paging, char buf[static 24])
 {
-	const char *sort = name != NULL ? name : sorts[0].name;
+	return paging->limit < 0 ? NULL : admin_int_param(buf, paging->limit);
+}
+
+const char *admin_paging_search(const struct admin_paging *paging)
+{
+	return paging->search != NULL && paging->search[0] != '\0' ? paging->search : NULL;
+}
+
+const char *admin_page_order(struct admin_db *db, const struct admin_sort *sorts, size_t count,
+			     const struct admin_paging *paging, const char **error_r)
+{
+	const char *sort = paging->sort != NULL ? paging->sort : sorts[0].name;
 
 	for (size_t i = 0; i < count; i++) {
 		if (strcmp(sorts[i].name, sort) == 0)
-			return descending ? sorts[i].desc : sorts[i].asc;
+			return paging->descending ? sorts[i].desc : sorts[i].asc;
 	}
 	*error_r = admin_error(db, "unknown sort field %s", sort);
 	return NULL;

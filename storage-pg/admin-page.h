@@ -10,6 +10,7 @@
 #ifndef ADMIN_PAGE_H
 #define ADMIN_PAGE_H
 
+#include "admin-paging.h"
 #include "admin-private.h"
 
 /* The total of res, the result of sql run with params, whose LIMIT and
@@ -19,18 +20,25 @@ int admin_page_total(struct admin_db *db, const char *sql, int param_count,
 		     const char **params, int limit_param, int offset_param,
 		     const PGresult *res, int column, long long *total_r, const char **error_r);
 
+/* A paging's limit as an SQL parameter in buf (NULL: no limit), and its
+   search (NULL when absent or empty). */
+const char *admin_paging_limit(const struct admin_paging *paging, char buf[static 24]);
+const char *admin_paging_search(const struct admin_paging *paging);
+
 /* One sort of a list: its name (?sort=name) and the ORDER BY keys each
    way, tie-break included. */
 struct admin_sort {
 	const char *name, *asc, *desc;
 };
-#define ADMIN_SORT_COUNT(table) (sizeof(table) / sizeof((table)[0]))
 
-/* The ORDER BY keys of the sort called name (NULL: the first, the
-   default) from the fixed table sorts: never the caller's text. NULL with
-   *error_r for a name not in the table. */
+/* The ORDER BY keys of paging's sort (NULL: the first, the default) and
+   direction, from the fixed table sorts: never the caller's text. NULL
+   with *error_r for a name not in the table. */
 const char *admin_page_order(struct admin_db *db, const struct admin_sort *sorts, size_t count,
-			     const char *name, bool descending, const char **error_r);
+			     const struct admin_paging *paging, const char **error_r);
+/* admin_page_order() of a static table */
+#define ADMIN_PAGE_ORDER(db, table, paging, error_r) \
+	admin_page_order(db, table, sizeof(table) / sizeof((table)[0]), paging, error_r)
 
 /* search with LIKE's metacharacters (backslash, % and _) escaped, for
    "column LIKE '%' || $n || '%'"; the caller frees it. */

@@ -130,11 +130,11 @@ int admin_queue_page(struct admin_db *db, const struct admin_queue_query *query,
 	static const char asc_sql[] = ADMIN_QUEUE_PAGE_SQL("ASC");
 	static const char desc_sql[] = ADMIN_QUEUE_PAGE_SQL("DESC");
 	char limit[24], offset[24];
-	const char *sql = query->descending ? desc_sql : asc_sql;
+	const char *sql = query->paging.descending ? desc_sql : asc_sql;
 	const char *params[5] = {
-		query->domain, query->state, query->search,
-		query->limit < 0 ? NULL : admin_int_param(limit, query->limit),
-		admin_int_param(offset, query->offset),
+		query->domain, query->state, query->paging.search,
+		admin_paging_limit(&query->paging, limit),
+		admin_int_param(offset, query->paging.offset),
 	};
 	PGresult *res;
 	int ret;
@@ -155,8 +155,8 @@ int admin_queue_list(struct admin_db *db, const char *domain, const char *state,
 		     struct admin_queue_totals *totals_r, const char **error_r)
 {
 	struct admin_queue_query query = {
-		.domain = domain, .state = state, .limit = ADMIN_QUEUE_LIST_MAX,
-		.descending = true,
+		.domain = domain, .state = state, .paging.limit = ADMIN_QUEUE_LIST_MAX,
+		.paging.descending = true,
 	};
 	const char *params[2] = { domain, state };
 	long long total;

@@ -10,6 +10,8 @@
 #ifndef ADMIN_QUEUE_H
 #define ADMIN_QUEUE_H
 
+#include "admin-paging.h"
+
 #include "admin-db.h"
 
 #include <stdbool.h>
@@ -68,10 +70,8 @@ int admin_queue_list(struct admin_db *db, const char *domain, const char *state,
 struct admin_queue_query {
 	const char *domain;          /* NULL = any */
 	const char *state;           /* NULL = any */
-	const char *search;          /* NULL = no search */
-	long long offset;
-	long long limit;             /* < 0: no limit */
-	bool descending;             /* newest first */
+	struct admin_paging paging;  /* search: queue id, sender or recipient; by
+				   queued time */
 };
 
 /* The messages of one page, by the time they were queued; *total_r is

@@ -157,23 +157,16 @@ int admin_rule_del(struct admin_db *db, enum admin_rule_kind kind, const char *n
 	return ret > 0 ? 0 : -1;
 }
 
-static const char *admin_rule_order(struct admin_db *db, const struct admin_rule_query *query,
-				    const char **error_r)
-{
-	return admin_page_order(db, admin_rule_sorts, ADMIN_SORT_COUNT(admin_rule_sorts), query->sort,
-				query->descending, error_r);
-}
-
 int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind,
 		    const struct admin_rule_query *query, admin_rule_cb *cb, void *context,
 		    long long *total_r, const char **error_r)
 {
-	const char *order = admin_rule_order(db, query, error_r);
+	const char *order = ADMIN_PAGE_ORDER(db, admin_rule_sorts, &query->paging, error_r);
 	char limit_text[24], offset_text[24], *sql;
 	const char *params[4] = {
-		query->name, query->limit < 0 ? NULL : admin_int_param(limit_text, query->limit),
-		admin_int_param(offset_text, query->offset),
-		query->search != NULL && query->search[0] != '\0' ? query->search : NULL,
+		query->name, admin_paging_limit(&query->paging, limit_text),
+		admin_int_param(offset_text, query->paging.offset),
+		admin_paging_search(&query->paging),
 	};
 	PGresult *res;
 	int ret;
@@ -219,7 +212,7 @@ int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind,
 int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *name,
 		    admin_rule_cb *cb, void *context, const char **error_r)
 {
-	struct admin_rule_query query = { .name = name, .limit = -1 };
+	struct admin_rule_query query = { .name = name, .paging.limit = -1 };
 	long long total;
 
 	return admin_rule_page(db, kind, &query, cb, context, &total, error_r);

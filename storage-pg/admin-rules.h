@@ -9,6 +9,8 @@
 #ifndef ADMIN_RULES_H
 #define ADMIN_RULES_H
 
+#include "admin-paging.h"
+
 #include "admin-db.h"
 
 #include <stdbool.h>
@@ -67,14 +69,9 @@ int admin_rule_list(struct admin_db *db, enum admin_rule_kind kind, const char *
 struct admin_rule_query {
 	const char *name;            /* only the rule called (or numbered) name;
 					NULL: every rule */
-	const char *search;          /* part of the name, stage, action, argument,
-					comment or a condition's attribute,
-					operator or value (any case); NULL: all */
-	const char *sort;            /* "priority" (NULL: evaluation order),
-					"name" or "id" */
-	bool descending;
-	long long offset;
-	long long limit;             /* < 0: no limit */
+	struct admin_paging paging;  /* search: name, stage, action, argument, comment
+				   or a condition; sorts: priority (default:
+				   evaluation order), name, id */
 };
 
 /* One page of rules; *total_r counts every match. -1 with "no such rule
