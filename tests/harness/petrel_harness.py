@@ -947,6 +947,7 @@ class Node:
     static folder (default: the repository's www/)."""
 
     instances = []
+    log_paths = []          # of every node made in this process, for sanitizer_reports()
 
     def __init__(self, pg, tmpdir, node_id="node1", workers=2, listeners=("smtp", "lmtp"),
                  tls=True, log_level="debug", extra=None, hostname=HOSTNAME, env=None,
@@ -973,6 +974,7 @@ class Node:
         self.pid = None
         self.write_config()
         Node.instances.append(self)
+        Node.log_paths.append(self.log_path)
         _cleanups.append(self.kill)
 
     def write_config(self):
@@ -1112,6 +1114,29 @@ class Node:
             _cleanups.remove(self.kill)
         if self in Node.instances:
             Node.instances.remove(self)
+
+
+# What AddressSanitizer and UndefinedBehaviorSanitizer print (builds with
+# PETREL_SANITIZE=ON): a worker that hits one aborts and is restarted by
+# the master, which a test would not notice, so the logs are read.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:")
+
+
+def sanitizer_reports():
+    """[(log path, excerpt)] of every node log of this process that holds
+    a sanitizer report."""
+    reports = []
+    for path in Node.log_paths:
+        try:
+            text = Path(path).read_text(errors="replace")
+        except OSError:
+            continue
+        for marker in SANITIZER_MARKERS:
+            at = text.find(marker)
+            if at >= 0:
+                reports.append((str(path), text[max(0, at - 200):at + 2000]))
+                break
+    return reports
 
 
 def run_node_once(config_path, timeout=15):

@@ -35,6 +35,11 @@ SETTLE_SECONDS = 1.5     # nodes pick up settings within ~1 s (LISTEN/NOTIFY)
 
 def pytest_sessionfinish(session, exitstatus):
     h.kill_all()
+    reports = h.sanitizer_reports()
+    for path, excerpt in reports:
+        sys.stderr.write(f"\nsanitizer report in {path}:\n{excerpt}\n")
+    if reports:
+        session.exitstatus = 1
 
 
 @pytest.hookimpl(hookwrapper=True)
