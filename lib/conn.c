@@ -231,17 +231,31 @@ void conn_free(struct conn **connp)
 	free(conn);
 }
 
-static void conn_tls_begin(struct conn *conn)
+/* Set up the server side of the handshake (output written from now on
+   waits for it). False when OpenSSL cannot: the caller reports it. */
+static bool conn_tls_setup(struct conn *conn)
 {
 	conn->ssl = SSL_new(conn->pending_ctx);
 	SSL_CTX_free(conn->pending_ctx);
 	conn->pending_ctx = NULL;
-	if (conn->ssl == NULL || SSL_set_fd(conn->ssl, conn->fd) != 1) {
+	if (conn->ssl != NULL && SSL_set_fd(conn->ssl, conn->fd) != 1) {
+		SSL_free(conn->ssl);
+		conn->ssl = NULL;
+	}
+	if (conn->ssl == NULL)
+		return false;
+	SSL_set_accept_state(conn->ssl);
+	conn->tls = TLS_HANDSHAKE;
+	return true;
+}
+
+/* From the loop: set up and read what the client sent so far. */
+static void conn_tls_begin(struct conn *conn)
+{
+	if (!conn_tls_setup(conn)) {
 		conn_finish(conn, "tls setup failed");
 		return;
 	}
-	SSL_set_accept_state(conn->ssl);
-	conn->tls = TLS_HANDSHAKE;
 	conn_read_ready(conn);
 }
 
@@ -252,8 +266,13 @@ void conn_start_tls(struct conn *conn, SSL_CTX *ctx)
 	conn->tls = TLS_PENDING;
 	/* Anything the client pipelined after STARTTLS was sent in clear. */
 	buffer_clear(&conn->in);
+	/* Implicit TLS (nothing to flush, not in a callback): set up now, so
+	   the greeting waits for the handshake, but read the client only from
+	   the loop. A handshake failing here would report closed() and free
+	   the session while its constructor, our caller, still sets it up.
+	   When setup fails, TLS_PENDING stays and the loop reports it. */
 	if (buffer_len(&conn->out) == 0 && conn->in_callback == 0)
-		conn_tls_begin(conn);
+		conn_tls_setup(conn);
 	conn_update_watchers(conn);
 }
 

@@ -55,9 +55,11 @@ struct conn *conn_connect(struct ev_loop *loop, const struct sockaddr_storage *a
 			  const char **error_r);
 
 /* Begin a TLS server handshake: at once when nothing is waiting to be
-   written (implicit TLS), else right after the pending output (the STARTTLS
-   reply) is flushed. Plaintext input received after the STARTTLS command is
-   discarded — it must not be mistaken for protected input. */
+   written (implicit TLS; the client is then read from the loop, so no
+   callback runs from inside this call), else right after the pending
+   output (the STARTTLS reply) is flushed. Plaintext input received after
+   the STARTTLS command is discarded — it must not be mistaken for
+   protected input. */
 void conn_start_tls(struct conn *conn, SSL_CTX *ctx);
 /* Begin a TLS client handshake now (after the server's "220" to our
    STARTTLS; nothing may be waiting to be written). server_name goes into

@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import ssl
+import struct
 import time
 
 import pytest
@@ -445,6 +446,34 @@ def test_https_on_the_admin_listener(make_node):
         plain.request("GET", "/health")
         status = plain.getresponse().status
         raise AssertionError(f"plain HTTP answered {status}")
+
+
+def test_implicit_tls_clients_gone_before_the_handshake(make_node):
+    """Clients that close (or send a few plain bytes and close) before any
+    TLS handshake, on every implicit-TLS listener: the session is torn
+    down cleanly (a handshake failing inside the session constructor once
+    freed the session under it), no worker dies, and each listener serves
+    the next client."""
+    listeners = ("admin", "smtps", "imaps", "pop3s")
+    node = make_node(node_id="tlsgone", listeners=listeners, admin_tls=True)
+    for name in listeners:
+        for i in range(30):
+            with socket.create_connection(("127.0.0.1", node.port(name)), timeout=5) as sock:
+                if i % 3 == 1:
+                    sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                elif i % 3 == 2:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    for name in listeners:
+        with socket.create_connection(("127.0.0.1", node.port(name)), timeout=10) as raw:
+            with ctx.wrap_socket(raw) as tls:
+                if name == "admin":
+                    tls.sendall(b"GET /health HTTP/1.0\r\n\r\n")
+                assert tls.recv(64), name
+    assert "event=worker_died" not in node.log_text()
+    assert node.running()
 
 
 def test_banned_client_is_refused(node, pg):
