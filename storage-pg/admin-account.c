@@ -205,12 +205,12 @@ int admin_account_set_master(struct admin_db *db, const char *address, bool is_m
 	" WHERE ($1::bigint IS NULL OR a.domain_id = $1)" \
 	" AND ($2::text IS NULL OR a.domain_id IN (SELECT id FROM domains" \
 	"      WHERE name = ANY (string_to_array($2, E'\\n'))))" \
-	" AND ($3::text IS NULL OR lower(a.display_name) LIKE '%%' || lower($3) || '%%'" \
-	"      OR (strpos(lower($3), '@') = 0 AND a.localpart LIKE '%%' || lower($3) || '%%')" \
+	" AND ($3::text IS NULL OR lower(a.display_name) LIKE '%' || lower($3) || '%'" \
+	"      OR (strpos(lower($3), '@') = 0 AND a.localpart LIKE '%' || lower($3) || '%')" \
 	"      OR (length($3) - length(replace($3, '@', '')) = 1" \
-	"          AND a.localpart LIKE '%%' || split_part(lower($3), '@', 1)" \
+	"          AND a.localpart LIKE '%' || split_part(lower($3), '@', 1)" \
 	"          AND a.domain_id IN (SELECT id FROM domains" \
-	"              WHERE name LIKE split_part(lower($3), '@', 2) || '%%')))" \
+	"              WHERE name LIKE split_part(lower($3), '@', 2) || '%')))" \
 	" AND ($4::bigint IS NULL OR a.id = $4)"
 
 /* Usage of the account whose id is column id, as alias.bytes and
@@ -222,9 +222,9 @@ int admin_account_set_master(struct admin_db *db, const char *address, bool is_m
 
 /* The page is cut in the inner query, on account ids alone (domain names
    only when they are a sort key, usage only when it is); the page's rows
-   are then read in full and put back in order. %s: the inner query's
-   joins (domains, usage), its ORDER BY, the outer ORDER BY. */
-#define ADMIN_ACCOUNT_PAGE \
+   are then read in full and put back in order: joins of the inner query,
+   its ORDER BY, the outer ORDER BY. */
+#define ADMIN_ACCOUNT_PAGE(joins, inner, outer) \
 	"SELECT a.localpart || '@' || d.name, a.display_name, a.status, a.quota_bytes," \
 	" u.bytes, u.messages, a.is_master, " ADMIN_SQL_TIME("a.created_at") "," \
 	" (SELECT string_agg(al.localpart || '@' || ad.name, E'\\n'" \
@@ -232,61 +232,51 @@ int admin_account_set_master(struct admin_db *db, const char *address, bool is_m
 	"    FROM aliases al JOIN domains ad ON ad.id = al.domain_id" \
 	"   WHERE al.target = a.localpart || '@' || d.name)" \
 	" FROM accounts a JOIN domains d ON d.id = a.domain_id" ADMIN_ACCOUNT_USAGE("u", "a.id") \
-	" WHERE a.id IN (SELECT a.id FROM accounts a%s%s" ADMIN_ACCOUNT_FILTER \
-	"                %s LIMIT $5::bigint OFFSET $6::bigint)%s"
+	" WHERE a.id IN (SELECT a.id FROM accounts a" joins ADMIN_ACCOUNT_FILTER \
+	"                ORDER BY " inner " LIMIT $5::bigint OFFSET $6::bigint)" \
+	" ORDER BY " outer
 #define ADMIN_ACCOUNT_JOIN_DOMAIN " JOIN domains d ON d.id = a.domain_id"
+/* sorting by usage needs every account's: one grouped pass over the
+   mailboxes, not one lookup per account */
 #define ADMIN_ACCOUNT_JOIN_USAGE \
 	" LEFT JOIN (SELECT account_id, sum(bytes) AS bytes FROM mailboxes" \
 	" GROUP BY account_id) s ON s.account_id = a.id"
 
-/* Sort keys: the column in the inner query and in the outer one, then the
-   address as the tie-break. Within one domain the domain name is left
-   out, so the (domain_id, ...) indexes give the order without a sort. */
-static const struct {
-	const char *name;
-	const char *inner, *outer;
-} admin_account_sorts[] = {
-	{ "address", NULL, NULL },
-	{ "display_name", "a.display_name", "a.display_name" },
-	{ "used_bytes", "coalesce(s.bytes, 0)", "u.bytes" },
-	{ "created_at", "a.created_at", "a.created_at" },
-	{ "quota_bytes", "a.quota_bytes", "a.quota_bytes" },
+/* A sort's statements, for one domain (whose (domain_id, ...) indexes give
+   the order without a sort) and for every domain (by domain name too):
+   the sort's key in the inner and the outer query, each way (with its
+   comma; empty for the address alone), then the address as the
+   tie-break. */
+#define ADMIN_ACCOUNT_PAGE_IN_DOMAIN(joins, inner, outer) \
+	ADMIN_ACCOUNT_PAGE(joins, inner "a.localpart", outer "a.localpart")
+#define ADMIN_ACCOUNT_PAGE_ALL(joins, inner, outer) \
+	ADMIN_ACCOUNT_PAGE(ADMIN_ACCOUNT_JOIN_DOMAIN joins, inner "d.name, a.localpart", \
+			   outer "d.name, a.localpart")
+#define ADMIN_ACCOUNT_PAGE_IN_DOMAIN_DESC(joins, inner, outer) \
+	ADMIN_ACCOUNT_PAGE(joins, inner "a.localpart DESC", outer "a.localpart DESC")
+#define ADMIN_ACCOUNT_PAGE_ALL_DESC(joins, inner, outer) \
+	ADMIN_ACCOUNT_PAGE(ADMIN_ACCOUNT_JOIN_DOMAIN joins, inner "d.name DESC, a.localpart DESC", \
+			   outer "d.name DESC, a.localpart DESC")
+#define ADMIN_ACCOUNT_SORT(scope, name, joins, inner, outer, inner_desc, outer_desc) \
+	{ name, ADMIN_ACCOUNT_PAGE_##scope(joins, inner, outer), \
+	  ADMIN_ACCOUNT_PAGE_##scope##_DESC(joins, inner_desc, outer_desc) }
+#define ADMIN_ACCOUNT_SORTS(scope) \
+	ADMIN_ACCOUNT_SORT(scope, "address", "", "", "", "", ""), \
+	ADMIN_ACCOUNT_SORT(scope, "display_name", "", "a.display_name, ", "a.display_name, ", \
+			   "a.display_name DESC, ", "a.display_name DESC, "), \
+	ADMIN_ACCOUNT_SORT(scope, "used_bytes", ADMIN_ACCOUNT_JOIN_USAGE, \
+			   "coalesce(s.bytes, 0), ", "u.bytes, ", \
+			   "coalesce(s.bytes, 0) DESC, ", "u.bytes DESC, "), \
+	ADMIN_ACCOUNT_SORT(scope, "created_at", "", "a.created_at, ", "a.created_at, ", \
+			   "a.created_at DESC, ", "a.created_at DESC, "), \
+	ADMIN_ACCOUNT_SORT(scope, "quota_bytes", "", "a.quota_bytes, ", "a.quota_bytes, ", \
+			   "a.quota_bytes DESC, ", "a.quota_bytes DESC, ")
+static const struct admin_sort admin_account_sorts_in_domain[] = {
+	ADMIN_ACCOUNT_SORTS(IN_DOMAIN)
 };
-
-static void admin_account_order_add(char *buf, size_t size, const char *column, const char *dir)
-{
-	size_t len = strlen(buf);
-
-	snprintf(buf + len, size - len, "%s%s%s", len > 0 ? ", " : " ORDER BY ", column, dir);
-}
-
-/* The inner and outer ORDER BY clauses of query, built from the fixed
-   names above only. */
-static int admin_account_order(struct admin_db *db, const struct admin_account_query *query,
-			       char inner[static 160], char outer[static 160], const char **error_r)
-{
-	const char *sort = query->paging.sort != NULL ? query->paging.sort : "address";
-	const char *dir = query->paging.descending ? " DESC" : "";
-
-	inner[0] = outer[0] = '\0';
-	for (size_t i = 0; i < sizeof(admin_account_sorts) / sizeof(admin_account_sorts[0]); i++) {
-		if (strcmp(admin_account_sorts[i].name, sort) != 0)
-			continue;
-		if (admin_account_sorts[i].inner != NULL) {
-			admin_account_order_add(inner, 160, admin_account_sorts[i].inner, dir);
-			admin_account_order_add(outer, 160, admin_account_sorts[i].outer, dir);
-		}
-		if (query->domain == NULL) {
-			admin_account_order_add(inner, 160, "d.name", dir);
-			admin_account_order_add(outer, 160, "d.name", dir);
-		}
-		admin_account_order_add(inner, 160, "a.localpart", dir);
-		admin_account_order_add(outer, 160, "a.localpart", dir);
-		return 0;
-	}
-	*error_r = admin_error(db, "unknown sort field %s", sort);
-	return -1;
-}
+static const struct admin_sort admin_account_sorts_all[] = {
+	ADMIN_ACCOUNT_SORTS(ALL)
+};
 
 static void admin_account_rows(PGresult *res, admin_account_cb *cb, void *context)
 {
@@ -331,14 +321,16 @@ static int admin_account_select(struct admin_db *db, const struct admin_account_
 				int64_t account_id, admin_account_cb *cb, void *context,
 				long long *total_r, const char **error_r)
 {
-	char id_text[24], account_text[24], limit[24], offset[24], inner[160], outer[160];
-	char sql[4096];
+	char id_text[24], account_text[24], limit[24], offset[24];
+	const char *sql = query->domain != NULL ?
+		ADMIN_PAGE_ORDER(db, admin_account_sorts_in_domain, &query->paging, error_r) :
+		ADMIN_PAGE_ORDER(db, admin_account_sorts_all, &query->paging, error_r);
 	const char *params[6];
 	char *joined, *search = NULL;
 	PGresult *res = NULL;
 	int ret = -1;
 
-	if (admin_account_order(db, query, inner, outer, error_r) < 0 ||
+	if (sql == NULL ||
 	    admin_account_params(db, query, account_id, id_text, account_text, params,
 				 &joined, error_r) < 0)
 		return -1;
@@ -346,21 +338,15 @@ static int admin_account_select(struct admin_db *db, const struct admin_account_
 		params[2] = search = admin_like_escape(params[2]);
 	params[4] = admin_paging_limit(&query->paging, limit);
 	params[5] = admin_int_param(offset, query->paging.offset);
-	bool by_usage = query->paging.sort != NULL && strcmp(query->paging.sort, "used_bytes") == 0;
-
-	/* sorting by usage needs every account's: one grouped pass over the
-	   mailboxes, not one lookup per account */
-	snprintf(sql, sizeof(sql), ADMIN_ACCOUNT_PAGE,
-		 query->domain == NULL ? ADMIN_ACCOUNT_JOIN_DOMAIN : "",
-		 by_usage ? ADMIN_ACCOUNT_JOIN_USAGE : "", inner, outer);
 	if ((res = admin_query(db, sql, 6, params, error_r)) == NULL)
 		goto out;
 	admin_account_rows(res, cb, context);
 	PQclear(res);
 	res = NULL;
 	if (total_r != NULL) {
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM accounts a" ADMIN_ACCOUNT_FILTER);
-		if ((res = admin_query(db, sql, 4, params, error_r)) == NULL)
+		res = admin_query(db, "SELECT count(*) FROM accounts a" ADMIN_ACCOUNT_FILTER, 4, params,
+				  error_r);
+		if (res == NULL)
 			goto out;
 		*total_r = admin_result_int(res, 0, 0);
 	}

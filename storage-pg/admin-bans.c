@@ -6,34 +6,35 @@
 #include "admin-page.h"
 #include "admin-private.h"
 #include "netlist.h"
-#include "xalloc.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* The bans in force searched by $3; the %s is the ORDER BY keys, the
    last column counts every match. */
-#define ADMIN_BAN_PAGE \
+#define ADMIN_BAN_PAGE(order) \
 	"SELECT host(ip), reason, " ADMIN_SQL_TIME("created_at") ", " \
 	ADMIN_SQL_TIME("expires_at") ", count(*) OVER () FROM bans" \
 	" WHERE expires_at > now()" \
 	"  AND ($3::text IS NULL OR strpos(host(ip), lower($3)) > 0" \
 	"   OR strpos(lower(reason), lower($3)) > 0)" \
-	" ORDER BY %s LIMIT $1::bigint OFFSET $2::bigint"
+	" ORDER BY " order " LIMIT $1::bigint OFFSET $2::bigint"
 
 /* ORDER BY keys by sort name, the first the default, the address (the
    key) the tie-break. Never the caller's text. */
 static const struct admin_sort admin_ban_sorts[] = {
-	{ "created_at", "created_at, ip", "created_at DESC, ip DESC" },
-	{ "expires_at", "expires_at, ip", "expires_at DESC, ip DESC" },
-	{ "ip", "ip", "ip DESC" },
+	ADMIN_SORT(ADMIN_BAN_PAGE, "created_at", "created_at, ip",
+		   "created_at DESC, ip DESC"),
+	ADMIN_SORT(ADMIN_BAN_PAGE, "expires_at", "expires_at, ip",
+		   "expires_at DESC, ip DESC"),
+	ADMIN_SORT(ADMIN_BAN_PAGE, "ip", "ip",
+		   "ip DESC"),
 };
 
 int admin_ban_page(struct admin_db *db, const struct admin_ban_query *query, admin_ban_cb *cb,
 		   void *context, long long *total_r, const char **error_r)
 {
-	const char *order = ADMIN_PAGE_ORDER(db, admin_ban_sorts, &query->paging, error_r);
-	char limit_text[24], offset_text[24], *sql;
+	const char *sql = ADMIN_PAGE_ORDER(db, admin_ban_sorts, &query->paging, error_r);
+	char limit_text[24], offset_text[24];
 	const char *params[3] = {
 		admin_paging_limit(&query->paging, limit_text),
 		admin_int_param(offset_text, query->paging.offset),
@@ -42,13 +43,10 @@ int admin_ban_page(struct admin_db *db, const struct admin_ban_query *query, adm
 	PGresult *res;
 	int ret;
 
-	if (order == NULL)
+	if (sql == NULL)
 		return -1;
-	sql = xasprintf(ADMIN_BAN_PAGE, order);
-	if ((res = admin_query(db, sql, 3, params, error_r)) == NULL) {
-		free(sql);
+	if ((res = admin_query(db, sql, 3, params, error_r)) == NULL)
 		return -1;
-	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct admin_ban ban = {
 			.ip = PQgetvalue(res, i, 0),
@@ -61,7 +59,6 @@ int admin_ban_page(struct admin_db *db, const struct admin_ban_query *query, adm
 	}
 	ret = admin_page_total(db, sql, 3, params, 0, 1, res, 4, total_r, error_r);
 	PQclear(res);
-	free(sql);
 	return ret;
 }
 

@@ -6,7 +6,6 @@
 
 #include "admin-page.h"
 #include "admin-private.h"
-#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +84,7 @@ int admin_dkim_del(struct admin_db *db, const char *domain, const char *input_se
 
 /* The keys of $1 domain id and $2 selector (each NULL: any) searched by
    $5; the %s is the ORDER BY keys, the last column counts every match. */
-#define ADMIN_DKIM_PAGE \
+#define ADMIN_DKIM_PAGE(order) \
 	"SELECT d.name, k.selector, k.algorithm, k.public_key," \
 	" " ADMIN_SQL_TIME("k.created_at") ", count(*) OVER ()" \
 	" FROM dkim_keys k JOIN domains d ON d.id = k.domain_id" \
@@ -93,22 +92,24 @@ int admin_dkim_del(struct admin_db *db, const char *domain, const char *input_se
 	"  AND ($2::text IS NULL OR k.selector = lower($2))" \
 	"  AND ($5::text IS NULL OR strpos(d.name, lower($5)) > 0" \
 	"   OR strpos(k.selector, lower($5)) > 0 OR strpos(k.algorithm, lower($5)) > 0)" \
-	" ORDER BY %s LIMIT $3::bigint OFFSET $4::bigint"
+	" ORDER BY " order " LIMIT $3::bigint OFFSET $4::bigint"
 
 /* ORDER BY keys by sort name, the first the default; (domain, selector)
    is unique, so the order is total. Never the caller's text. */
 static const struct admin_sort admin_dkim_sorts[] = {
-	{ "domain", "d.name, k.selector", "d.name DESC, k.selector DESC" },
-	{ "selector", "k.selector, d.name", "k.selector DESC, d.name DESC" },
-	{ "created_at", "k.created_at, d.name, k.selector",
-	  "k.created_at DESC, d.name DESC, k.selector DESC" },
+	ADMIN_SORT(ADMIN_DKIM_PAGE, "domain", "d.name, k.selector",
+		   "d.name DESC, k.selector DESC"),
+	ADMIN_SORT(ADMIN_DKIM_PAGE, "selector", "k.selector, d.name",
+		   "k.selector DESC, d.name DESC"),
+	ADMIN_SORT(ADMIN_DKIM_PAGE, "created_at", "k.created_at, d.name, k.selector",
+		   "k.created_at DESC, d.name DESC, k.selector DESC"),
 };
 
 int admin_dkim_page(struct admin_db *db, const struct admin_dkim_query *query,
 		   admin_dkim_cb *cb, void *context, long long *total_r, const char **error_r)
 {
-	const char *order = ADMIN_PAGE_ORDER(db, admin_dkim_sorts, &query->paging, error_r);
-	char id_text[24], limit_text[24], offset_text[24], *sql;
+	const char *sql = ADMIN_PAGE_ORDER(db, admin_dkim_sorts, &query->paging, error_r);
+	char id_text[24], limit_text[24], offset_text[24];
 	const char *params[5] = {
 		NULL, query->selector,
 		admin_paging_limit(&query->paging, limit_text),
@@ -118,14 +119,11 @@ int admin_dkim_page(struct admin_db *db, const struct admin_dkim_query *query,
 	PGresult *res;
 	int count;
 
-	if (order == NULL ||
+	if (sql == NULL ||
 	    admin_domain_filter(db, query->domain, id_text, &params[0], error_r) < 0)
 		return -1;
-	sql = xasprintf(ADMIN_DKIM_PAGE, order);
-	if ((res = admin_query(db, sql, 5, params, error_r)) == NULL) {
-		free(sql);
+	if ((res = admin_query(db, sql, 5, params, error_r)) == NULL)
 		return -1;
-	}
 	count = PQntuples(res);
 	for (int i = 0; i < count; i++) {
 		struct admin_dkim_key key = {
@@ -141,7 +139,6 @@ int admin_dkim_page(struct admin_db *db, const struct admin_dkim_query *query,
 	if (admin_page_total(db, sql, 5, params, 2, 3, res, 5, total_r, error_r) < 0)
 		count = -1;
 	PQclear(res);
-	free(sql);
 	return count;
 }
 

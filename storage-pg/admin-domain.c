@@ -178,53 +178,42 @@ int admin_domain_rename(struct admin_db *db, const char *input, const char *new_
 	return ret > 0 ? 0 : -1;
 }
 
-/* ORDER BY keys by sort name, never the caller's text */
+/* The domains of admin $1 (NULL: all) whose name holds $2, in order; the
+   last column counts every match. */
+#define ADMIN_DOMAIN_PAGE(order) \
+	"SELECT " ADMIN_DOMAIN_COLUMNS ", count(*) OVER ()" \
+	" FROM domains d WHERE ($1::bigint IS NULL OR d.id IN (SELECT domain_id" \
+	" FROM admin_domains WHERE admin_id = $1))" \
+	" AND ($2::text IS NULL OR strpos(d.name, lower($2)) > 0)" \
+	" ORDER BY " order " LIMIT $3 OFFSET $4"
+
 static const struct admin_sort admin_domain_sorts[] = {
-	{ "name", "d.name", "d.name DESC" },
-	{ "created_at", "d.created_at, d.name", "d.created_at DESC, d.name DESC" },
-	{ "accounts", "2, d.name", "2 DESC, d.name DESC" },
-	{ "aliases", "3, d.name", "3 DESC, d.name DESC" },
+	ADMIN_SORT(ADMIN_DOMAIN_PAGE, "name", "d.name", "d.name DESC"),
+	ADMIN_SORT(ADMIN_DOMAIN_PAGE, "created_at", "d.created_at, d.name",
+		   "d.created_at DESC, d.name DESC"),
+	ADMIN_SORT(ADMIN_DOMAIN_PAGE, "accounts", "2, d.name", "2 DESC, d.name DESC"),
+	ADMIN_SORT(ADMIN_DOMAIN_PAGE, "aliases", "3, d.name", "3 DESC, d.name DESC"),
 };
 
 int admin_domain_page(struct admin_db *db, const struct admin_domain_query *query,
 		      admin_domain_cb *cb, void *context, long long *total_r,
 		      const char **error_r)
 {
-	const char *order = ADMIN_PAGE_ORDER(db, admin_domain_sorts, &query->paging, error_r);
-	char sql[1024], admin_text[24], limit_text[24], offset_text[24];
+	const char *sql = ADMIN_PAGE_ORDER(db, admin_domain_sorts, &query->paging, error_r);
+	char admin_text[24], limit_text[24], offset_text[24];
 	const char *params[4] = {
 		query->admin_id > 0 ? admin_int_param(admin_text, query->admin_id) : NULL,
 		admin_paging_search(&query->paging), admin_paging_limit(&query->paging, limit_text),
 		admin_int_param(offset_text, query->paging.offset),
 	};
 	PGresult *res;
-	int rows;
+	int ret;
 
-	if (order == NULL)
+	if (sql == NULL || (res = admin_query(db, sql, 4, params, error_r)) == NULL)
 		return -1;
-	snprintf(sql, sizeof(sql), "SELECT " ADMIN_DOMAIN_COLUMNS ", count(*) OVER ()"
-		 " FROM domains d WHERE ($1::bigint IS NULL OR d.id IN (SELECT domain_id"
-		 " FROM admin_domains WHERE admin_id = $1))"
-		 " AND ($2::text IS NULL OR strpos(d.name, lower($2)) > 0)"
-		 " ORDER BY %s LIMIT $3 OFFSET $4", order);
-	res = admin_query(db, sql, 4, params, error_r);
-	if (res == NULL)
-		return -1;
-	rows = PQntuples(res);
-	*total_r = rows > 0 ? admin_result_int(res, 0, 4) : 0;
-	for (int i = 0; i < rows; i++)
+	for (int i = 0; i < PQntuples(res); i++)
 		admin_domain_row(res, i, cb, context);
+	ret = admin_page_total(db, sql, 4, params, 2, 3, res, 4, total_r, error_r);
 	PQclear(res);
-	if (rows > 0 || query->paging.offset == 0)
-		return 0;
-	/* past the last page: the total still counts */
-	res = admin_query(db, "SELECT count(*) FROM domains d WHERE ($1::bigint IS NULL OR d.id IN"
-			  " (SELECT domain_id FROM admin_domains WHERE admin_id = $1))"
-			  " AND ($2::text IS NULL OR strpos(d.name, lower($2)) > 0)",
-			  2, params, error_r);
-	if (res == NULL)
-		return -1;
-	*total_r = admin_result_int(res, 0, 0);
-	PQclear(res);
-	return 0;
+	return ret;
 }

@@ -6,10 +6,8 @@
 
 #include "admin-page.h"
 #include "admin-private.h"
-#include "xalloc.h"
 
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char *admin_greylist_value(const PGresult *res, int row, int column)
@@ -21,7 +19,7 @@ static const char *admin_greylist_value(const PGresult *res, int row, int column
    times its sorts use (a network's are its expires_at), searched by $3;
    the %s is the ORDER BY keys after the part, the last column counts
    every match. */
-#define ADMIN_GREYLIST_PAGE \
+#define ADMIN_GREYLIST_PAGE(order) \
 	"SELECT g.network, g.sender, g.recipient, g.state, g.attempts, g.passes," \
 	" " ADMIN_SQL_TIME("g.first_seen") ", " ADMIN_SQL_TIME("g.last_seen") "," \
 	" " ADMIN_SQL_TIME("g.expires_at") ", count(*) OVER () FROM (" \
@@ -40,25 +38,28 @@ static const char *admin_greylist_value(const PGresult *res, int row, int column
 	"  OR strpos(lower(g.sender), lower($3)) > 0" \
 	"  OR strpos(lower(g.recipient), lower($3)) > 0" \
 	"  OR strpos(g.state, lower($3)) > 0" \
-	" ORDER BY g.part, %s LIMIT $1::bigint OFFSET $2::bigint"
+	" ORDER BY g.part, " order " LIMIT $1::bigint OFFSET $2::bigint"
 
 /* ORDER BY keys by sort name, the first the default; (network, sender,
    recipient) is unique, so the order is total. Never the caller's text. */
 static const struct admin_sort admin_greylist_sorts[] = {
-	{ "last_seen", "g.last_key, g.network, g.sender, g.recipient",
-	  "g.last_key DESC, g.network DESC, g.sender DESC, g.recipient DESC" },
-	{ "first_seen", "g.first_key, g.network, g.sender, g.recipient",
-	  "g.first_key DESC, g.network DESC, g.sender DESC, g.recipient DESC" },
-	{ "expires_at", "g.expires_at, g.network, g.sender, g.recipient",
-	  "g.expires_at DESC, g.network DESC, g.sender DESC, g.recipient DESC" },
+	ADMIN_SORT(ADMIN_GREYLIST_PAGE, "last_seen",
+		   "g.last_key, g.network, g.sender, g.recipient",
+		   "g.last_key DESC, g.network DESC, g.sender DESC, g.recipient DESC"),
+	ADMIN_SORT(ADMIN_GREYLIST_PAGE, "first_seen",
+		   "g.first_key, g.network, g.sender, g.recipient",
+		   "g.first_key DESC, g.network DESC, g.sender DESC, g.recipient DESC"),
+	ADMIN_SORT(ADMIN_GREYLIST_PAGE, "expires_at",
+		   "g.expires_at, g.network, g.sender, g.recipient",
+		   "g.expires_at DESC, g.network DESC, g.sender DESC, g.recipient DESC"),
 };
 
 int admin_greylist_page(struct admin_db *db, const struct admin_greylist_query *query,
 			admin_greylist_cb *cb, void *context, long long *total_r,
 			const char **error_r)
 {
-	const char *order = ADMIN_PAGE_ORDER(db, admin_greylist_sorts, &query->paging, error_r);
-	char limit_text[24], offset_text[24], *sql;
+	const char *sql = ADMIN_PAGE_ORDER(db, admin_greylist_sorts, &query->paging, error_r);
+	char limit_text[24], offset_text[24];
 	const char *params[3] = {
 		admin_paging_limit(&query->paging, limit_text),
 		admin_int_param(offset_text, query->paging.offset),
@@ -67,13 +68,10 @@ int admin_greylist_page(struct admin_db *db, const struct admin_greylist_query *
 	PGresult *res;
 	int ret;
 
-	if (order == NULL)
+	if (sql == NULL)
 		return -1;
-	sql = xasprintf(ADMIN_GREYLIST_PAGE, order);
-	if ((res = admin_query(db, sql, 3, params, error_r)) == NULL) {
-		free(sql);
+	if ((res = admin_query(db, sql, 3, params, error_r)) == NULL)
 		return -1;
-	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct admin_greylist_entry e = {
 			.network = PQgetvalue(res, i, 0),
@@ -91,7 +89,6 @@ int admin_greylist_page(struct admin_db *db, const struct admin_greylist_query *
 	}
 	ret = admin_page_total(db, sql, 3, params, 0, 1, res, 9, total_r, error_r);
 	PQclear(res);
-	free(sql);
 	return ret;
 }
 

@@ -208,29 +208,34 @@ int admin_list_del_id(struct admin_db *db, long long id, const char **error_r)
 
 /* The entries of $1 kind (NULL: both) searched by $4; the %s is the
    ORDER BY keys, the last column counts every match. */
-#define ADMIN_LIST_PAGE \
+#define ADMIN_LIST_PAGE(order) \
 	"SELECT " ADMIN_LIST_COLUMNS ", count(*) OVER () FROM policy_lists" \
 	" WHERE ($1::text IS NULL OR kind = $1)" \
 	"  AND ($4::text IS NULL OR strpos(kind, lower($4)) > 0" \
 	"   OR strpos(type, lower($4)) > 0 OR strpos(lower(value), lower($4)) > 0" \
 	"   OR strpos(lower(comment), lower($4)) > 0)" \
-	" ORDER BY %s LIMIT $2::bigint OFFSET $3::bigint"
+	" ORDER BY " order " LIMIT $2::bigint OFFSET $3::bigint"
 
 /* ORDER BY keys by sort name, the first the default, id the tie-break.
    Never the caller's text. */
 static const struct admin_sort admin_list_sorts[] = {
-	{ "id", "id", "id DESC" },
-	{ "kind", "kind, id", "kind DESC, id DESC" },
-	{ "type", "type, id", "type DESC, id DESC" },
-	{ "value", "value, id", "value DESC, id DESC" },
-	{ "created_at", "created_at, id", "created_at DESC, id DESC" },
+	ADMIN_SORT(ADMIN_LIST_PAGE, "id", "id",
+		   "id DESC"),
+	ADMIN_SORT(ADMIN_LIST_PAGE, "kind", "kind, id",
+		   "kind DESC, id DESC"),
+	ADMIN_SORT(ADMIN_LIST_PAGE, "type", "type, id",
+		   "type DESC, id DESC"),
+	ADMIN_SORT(ADMIN_LIST_PAGE, "value", "value, id",
+		   "value DESC, id DESC"),
+	ADMIN_SORT(ADMIN_LIST_PAGE, "created_at", "created_at, id",
+		   "created_at DESC, id DESC"),
 };
 
 int admin_list_page(struct admin_db *db, const struct admin_list_query *query,
 		    admin_list_cb *cb, void *context, long long *total_r, const char **error_r)
 {
-	const char *order = ADMIN_PAGE_ORDER(db, admin_list_sorts, &query->paging, error_r);
-	char limit_text[24], offset_text[24], *sql;
+	const char *sql = ADMIN_PAGE_ORDER(db, admin_list_sorts, &query->paging, error_r);
+	char limit_text[24], offset_text[24];
 	const char *params[4] = {
 		query->kind, admin_paging_limit(&query->paging, limit_text),
 		admin_int_param(offset_text, query->paging.offset),
@@ -239,17 +244,13 @@ int admin_list_page(struct admin_db *db, const struct admin_list_query *query,
 	PGresult *res;
 	int ret;
 
-	if (order == NULL)
+	if (sql == NULL)
 		return -1;
-	sql = xasprintf(ADMIN_LIST_PAGE, order);
-	if ((res = admin_query(db, sql, 4, params, error_r)) == NULL) {
-		free(sql);
+	if ((res = admin_query(db, sql, 4, params, error_r)) == NULL)
 		return -1;
-	}
 	admin_list_emit(res, cb, context);
 	ret = admin_page_total(db, sql, 4, params, 1, 2, res, 6, total_r, error_r);
 	PQclear(res);
-	free(sql);
 	return ret;
 }
 

@@ -25,15 +25,20 @@ int admin_page_total(struct admin_db *db, const char *sql, int param_count,
 const char *admin_paging_limit(const struct admin_paging *paging, char buf[static 24]);
 const char *admin_paging_search(const struct admin_paging *paging);
 
-/* One sort of a list: its name (?sort=name) and the ORDER BY keys each
-   way, tie-break included. */
+/* One sort of a list: its name (?sort=name) and the list's whole
+   statement ordered each way, tie-break included. The statements are
+   string literals put together at compile time (a module's PAGE(order)
+   macro): no SQL text is built while serving, and the caller's text only
+   ever picks one by name. */
 struct admin_sort {
 	const char *name, *asc, *desc;
 };
+/* A table entry: page is the module's PAGE(order) macro. */
+#define ADMIN_SORT(page, name, asc, desc) { name, page(asc), page(desc) }
 
-/* The ORDER BY keys of paging's sort (NULL: the first, the default) and
-   direction, from the fixed table sorts: never the caller's text. NULL
-   with *error_r for a name not in the table. */
+/* The statement of paging's sort (NULL: the first, the default) and
+   direction, from the fixed table sorts. NULL with *error_r for a name
+   not in the table. */
 const char *admin_page_order(struct admin_db *db, const struct admin_sort *sorts, size_t count,
 			     const struct admin_paging *paging, const char **error_r);
 /* admin_page_order() of a static table */

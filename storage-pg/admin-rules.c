@@ -6,7 +6,6 @@
 
 #include "admin-page.h"
 #include "admin-private.h"
-#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +18,9 @@ struct admin_rule_sql {
 
 /* The rules called (or numbered) $1 (NULL: every rule) having $4 in a
    column or a condition; both kinds give the same columns (a delivery
-   rule has no stage and weight 0). The %s is the ORDER BY keys, the last
-   column counts every match. */
-#define ADMIN_RULE_LIST(table, cond_table, attr, stage, weight) \
+   rule has no stage and weight 0), in order; the last column counts
+   every match. */
+#define ADMIN_RULE_LIST(table, cond_table, attr, stage, weight, order) \
 	"SELECT r.id, r.name, r.priority, " stage ", r.enabled, r.action, r.action_arg, " \
 	weight ", r.comment," \
 	" coalesce(string_agg(c." attr " || ' ' || c.operator || ' ' || c.value, '; '" \
@@ -40,18 +39,22 @@ struct admin_rule_sql {
 	"    AND (strpos(lower(s." attr "), lower($4)) > 0" \
 	"     OR strpos(s.operator, lower($4)) > 0" \
 	"     OR strpos(lower(s.value), lower($4)) > 0)))" \
-	" GROUP BY r.id ORDER BY %s LIMIT $2::bigint OFFSET $3::bigint"
-#define ADMIN_RULE_LIST_SMTP \
-	ADMIN_RULE_LIST("smtp_rules", "smtp_rule_conditions", "attribute", "r.stage", "r.weight")
-#define ADMIN_RULE_LIST_DELIVERY \
-	ADMIN_RULE_LIST("delivery_rules", "delivery_rule_conditions", "field", "NULL", "0")
+	" GROUP BY r.id ORDER BY " order " LIMIT $2::bigint OFFSET $3::bigint"
+#define ADMIN_RULE_LIST_SMTP(order) \
+	ADMIN_RULE_LIST("smtp_rules", "smtp_rule_conditions", "attribute", "r.stage", "r.weight", \
+			order)
+#define ADMIN_RULE_LIST_DELIVERY(order) \
+	ADMIN_RULE_LIST("delivery_rules", "delivery_rule_conditions", "field", "NULL", "0", order)
 
 /* ORDER BY keys by sort name, the first the default (the order rules
    are evaluated in), the id the tie-break. Never the caller's text. */
-static const struct admin_sort admin_rule_sorts[] = {
-	{ "priority", "r.priority, r.id", "r.priority DESC, r.id DESC" },
-	{ "name", "r.name, r.id", "r.name DESC, r.id DESC" },
-	{ "id", "r.id", "r.id DESC" },
+#define ADMIN_RULE_SORTS(page) \
+	ADMIN_SORT(page, "priority", "r.priority, r.id", "r.priority DESC, r.id DESC"), \
+	ADMIN_SORT(page, "name", "r.name, r.id", "r.name DESC, r.id DESC"), \
+	ADMIN_SORT(page, "id", "r.id", "r.id DESC")
+static const struct admin_sort admin_rule_sorts[][3] = {
+	[ADMIN_RULE_SMTP] = { ADMIN_RULE_SORTS(ADMIN_RULE_LIST_SMTP) },
+	[ADMIN_RULE_DELIVERY] = { ADMIN_RULE_SORTS(ADMIN_RULE_LIST_DELIVERY) },
 };
 
 static const struct admin_rule_sql admin_rule_sql[] = {
@@ -161,8 +164,8 @@ int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind,
 		    const struct admin_rule_query *query, admin_rule_cb *cb, void *context,
 		    long long *total_r, const char **error_r)
 {
-	const char *order = ADMIN_PAGE_ORDER(db, admin_rule_sorts, &query->paging, error_r);
-	char limit_text[24], offset_text[24], *sql;
+	const char *sql = ADMIN_PAGE_ORDER(db, admin_rule_sorts[kind], &query->paging, error_r);
+	char limit_text[24], offset_text[24];
 	const char *params[4] = {
 		query->name, admin_paging_limit(&query->paging, limit_text),
 		admin_int_param(offset_text, query->paging.offset),
@@ -171,17 +174,12 @@ int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind,
 	PGresult *res;
 	int ret;
 
-	if (order == NULL)
+	if (sql == NULL)
 		return -1;
-	sql = kind == ADMIN_RULE_SMTP ? xasprintf(ADMIN_RULE_LIST_SMTP, order) :
-		xasprintf(ADMIN_RULE_LIST_DELIVERY, order);
-	if ((res = admin_query(db, sql, 4, params, error_r)) == NULL) {
-		free(sql);
+	if ((res = admin_query(db, sql, 4, params, error_r)) == NULL)
 		return -1;
-	}
 	if (query->name != NULL && PQntuples(res) == 0) {
 		PQclear(res);
-		free(sql);
 		*error_r = admin_error_of(db, ADMIN_ERROR_NOT_FOUND, "no such rule %s",
 					  query->name);
 		return -1;
@@ -205,7 +203,6 @@ int admin_rule_page(struct admin_db *db, enum admin_rule_kind kind,
 	}
 	ret = admin_page_total(db, sql, 4, params, 1, 2, res, 11, total_r, error_r);
 	PQclear(res);
-	free(sql);
 	return ret;
 }
 
